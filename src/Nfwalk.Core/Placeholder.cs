@@ -1,0 +1,1 @@
+namespace Nfwalk; public static class Placeholder {}
