@@ -1,0 +1,119 @@
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Nfwalk.Model.Net;
+
+public enum IpFamily : byte { V4 = 4, V6 = 6 }
+
+/// <summary>An IPv4 or IPv6 address as a 128-bit number (IPv4 in the low 32 bits). Cheap to compare and mask.</summary>
+public readonly record struct IpAddress(UInt128 Value, IpFamily Family) : IComparable<IpAddress>
+{
+    public int Bits => Family == IpFamily.V4 ? 32 : 128;
+    public bool IsV4 => Family == IpFamily.V4;
+    public uint V4 => (uint)Value;
+
+    public static IpAddress FromV4(uint v) => new(v, IpFamily.V4);
+    public static readonly IpAddress AnyV4 = FromV4(0);
+    public static readonly IpAddress AnyV6 = new(UInt128.Zero, IpFamily.V6);
+
+    public static bool TryParse(ReadOnlySpan<char> s, out IpAddress address)
+    {
+        address = default;
+        if (s.IsEmpty) return false;
+        if (s.IndexOf(':') < 0)
+        {
+            // strict dotted quad, as the kernel tools print it
+            uint v = 0; int parts = 0; int i = 0;
+            while (i <= s.Length)
+            {
+                int start = i; uint octet = 0;
+                while (i < s.Length && s[i] >= '0' && s[i] <= '9') { octet = octet * 10 + (uint)(s[i] - '0'); if (octet > 255) return false; i++; }
+                if (i == start || i - start > 3) return false;
+                v = (v << 8) | octet; parts++;
+                if (i == s.Length) break;
+                if (s[i] != '.') return false;
+                i++;
+            }
+            if (parts != 4) return false;
+            address = FromV4(v);
+            return true;
+        }
+        if (!IPAddress.TryParse(s, out var ip) || ip.AddressFamily != AddressFamily.InterNetworkV6) return false;
+        Span<byte> b = stackalloc byte[16];
+        ip.TryWriteBytes(b, out _);
+        address = new IpAddress(BinaryPrimitives.ReadUInt128BigEndian(b), IpFamily.V6);
+        return true;
+    }
+
+    public static IpAddress Parse(string s) => TryParse(s, out var a) ? a : throw new FormatException($"not an IP address: {s}");
+
+    public int CompareTo(IpAddress other) => Family != other.Family ? Family.CompareTo(other.Family) : Value.CompareTo(other.Value);
+
+    public IpAddress Add(long delta) => new(Value + (UInt128)delta, Family);
+
+    public override string ToString()
+    {
+        if (Family == IpFamily.V4)
+        {
+            uint v = (uint)Value;
+            return string.Create(CultureInfo.InvariantCulture, $"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}");
+        }
+        Span<byte> b = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt128BigEndian(b, Value);
+        return new IPAddress(b).ToString();
+    }
+}
+
+/// <summary>An address with a prefix length (a CIDR). Host bits are kept as given; <see cref="Network"/> masks them.</summary>
+public readonly record struct IpPrefix(IpAddress Address, int Length)
+{
+    public IpFamily Family => Address.Family;
+    public UInt128 Mask => MaskOf(Length, Address.Bits);
+    public IpAddress Network => new(Address.Value & Mask, Address.Family);
+    public bool IsHost => Length == Address.Bits;
+
+    public static UInt128 MaskOf(int length, int bits)
+    {
+        if (length <= 0) return UInt128.Zero;
+        UInt128 all = bits == 32 ? (UInt128)uint.MaxValue : UInt128.MaxValue;
+        return all ^ (all >> length);
+    }
+
+    public bool Contains(IpAddress a) => a.Family == Family && (a.Value & Mask) == (Address.Value & Mask);
+
+    public static bool TryParse(ReadOnlySpan<char> s, out IpPrefix prefix)
+    {
+        prefix = default;
+        int slash = s.IndexOf('/');
+        var addrPart = slash < 0 ? s : s[..slash];
+        if (!IpAddress.TryParse(addrPart, out var a)) return false;
+        int len = a.Bits;
+        if (slash >= 0)
+        {
+            var lenPart = s[(slash + 1)..];
+            if (int.TryParse(lenPart, NumberStyles.None, CultureInfo.InvariantCulture, out var l))
+            {
+                if (l < 0 || l > a.Bits) return false;
+                len = l;
+            }
+            else if (IpAddress.TryParse(lenPart, out var m) && m.Family == a.Family)
+            {
+                // dotted mask such as 255.255.0.0: must be contiguous
+                var mv = m.Value; int ones = 0; var bit = a.Bits == 32 ? (UInt128)1 << 31 : (UInt128)1 << 127;
+                while (ones < a.Bits && (mv & bit) != 0) { ones++; bit >>= 1; }
+                if (mv != MaskOf(ones, a.Bits)) return false;
+                len = ones;
+            }
+            else return false;
+        }
+        prefix = new IpPrefix(a, len);
+        return true;
+    }
+
+    public static IpPrefix Parse(string s) => TryParse(s, out var p) ? p : throw new FormatException($"not a prefix: {s}");
+
+    public override string ToString() => $"{Address}/{Length}";
+}

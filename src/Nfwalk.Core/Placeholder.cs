@@ -1,1 +1,0 @@
-namespace Nfwalk; public static class Placeholder {}
