@@ -1,0 +1,33 @@
+using System.Text;
+using Nfwalk.Diagnostics;
+
+namespace Nfwalk.Model;
+
+/// <summary>
+/// One condition of a rule: a base field (-s -d -i -o -p -f) or one "-m module" with its options.
+/// Each concrete type keeps its parsed options, prints itself in iptables-save form and explains itself.
+/// </summary>
+public abstract class Match
+{
+    public SourceLocation Location { get; internal set; }
+
+    /// <summary>The module name ("tcp", "mark", ...) or the base option ("-s").</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Appends the canonical iptables-save text, starting with a space.</summary>
+    public abstract void Print(StringBuilder sb);
+
+    /// <summary>A plain-English condition, e.g. "TCP destination port 80".</summary>
+    public abstract string Explain();
+
+    /// <summary>Builtin chains from which the kernel (or iptables) accepts this match.</summary>
+    public virtual HookSet AllowedHooks => HookSet.All;
+
+    /// <summary>True for a module nfwalk keeps but does not model.</summary>
+    public virtual bool IsUnknown => false;
+
+    /// <summary>Base fields (-s -d -i -o -p -f) print before every module, in this order.</summary>
+    public virtual int BaseOrder => int.MaxValue;
+
+    public override string ToString() { var sb = new StringBuilder(); Print(sb); return sb.ToString().TrimStart(); }
+}

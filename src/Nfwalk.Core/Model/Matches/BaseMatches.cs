@@ -1,0 +1,96 @@
+using System.Text;
+using Nfwalk.Model.Net;
+
+namespace Nfwalk.Model.Matches;
+
+public enum Direction : byte { Source, Destination }
+
+/// <summary>-s / -d: the packet's source or destination address lies in a prefix (ip_packet_match).</summary>
+public sealed class AddressMatch(Direction direction, IpPrefix prefix, bool negated) : Match
+{
+    public Direction Direction { get; } = direction;
+    /// <summary>Stored with host bits cleared, as the kernel compares (addr &amp; mask) == net.</summary>
+    public IpPrefix Prefix { get; } = new(prefix.Network, prefix.Length);
+    public bool Negated { get; } = negated;
+    public override string Name => Direction == Direction.Source ? "-s" : "-d";
+    public override int BaseOrder => Direction == Direction.Source ? 0 : 1;
+
+    public override void Print(StringBuilder sb)
+    {
+        if (Negated) sb.Append(" !");
+        sb.Append(' ').Append(Name).Append(' ').Append(Prefix.ToString());
+    }
+
+    public override string Explain()
+    {
+        var what = Direction == Direction.Source ? "source address" : "destination address";
+        var not = Negated ? " not" : "";
+        return Prefix.IsHost ? $"{what} is{not} {Prefix.Address}" : $"{what} is{not} in {Prefix}";
+    }
+}
+
+/// <summary>-i / -o: the input or output interface name; a trailing '+' makes it a prefix match (ip_packet_match / ifname compare).</summary>
+public sealed class InterfaceMatch(bool isInput, string name, bool negated) : Match
+{
+    public bool IsInput { get; } = isInput;
+    public string Interface { get; } = name;
+    public bool Negated { get; } = negated;
+    public bool IsWildcard => Interface.EndsWith('+');
+    public override string Name => IsInput ? "-i" : "-o";
+    public override int BaseOrder => IsInput ? 2 : 3;
+    public override HookSet AllowedHooks => IsInput
+        ? HookSet.Prerouting | HookSet.Input | HookSet.Forward
+        : HookSet.Forward | HookSet.Output | HookSet.Postrouting;
+
+    /// <summary>Exact name, or prefix when written with '+' ("eth0+" also matches eth0 itself); case-sensitive.</summary>
+    public bool Matches(string? device)
+    {
+        if (device is null) return false;
+        if (IsWildcard) return device.AsSpan().StartsWith(Interface.AsSpan(0, Interface.Length - 1), StringComparison.Ordinal);
+        return device == Interface;
+    }
+
+    public override void Print(StringBuilder sb)
+    {
+        if (Negated) sb.Append(" !");
+        sb.Append(' ').Append(Name).Append(' ').Append(Interface);
+    }
+
+    public override string Explain()
+    {
+        var verb = IsInput ? "arrives on" : "leaves through";
+        var not = Negated ? (IsInput ? "does not arrive on" : "does not leave through") : verb;
+        if (Interface == "+") return Negated ? $"{(IsInput ? "has no input" : "has no output")} interface (never true)" : $"{verb} any interface";
+        return IsWildcard
+            ? $"{not} an interface whose name starts with \"{Interface[..^1]}\""
+            : $"{not} interface {Interface}";
+    }
+}
+
+/// <summary>-p: the layer-4 protocol number.</summary>
+public sealed class ProtocolMatch(byte protocol, bool negated) : Match
+{
+    public byte Protocol { get; } = protocol;
+    public bool Negated { get; } = negated;
+    public override string Name => "-p";
+    public override int BaseOrder => 4;
+
+    public override void Print(StringBuilder sb)
+    {
+        if (Negated) sb.Append(" !");
+        sb.Append(" -p ").Append(Protocols.Name(Protocol));
+    }
+
+    public override string Explain()
+        => $"protocol is{(Negated ? " not" : "")} {Protocols.Name(Protocol).ToUpperInvariant()}";
+}
+
+/// <summary>-f: a second or later fragment of a fragmented IPv4 packet (fragment offset != 0).</summary>
+public sealed class FragmentMatch(bool negated) : Match
+{
+    public bool Negated { get; } = negated;
+    public override string Name => "-f";
+    public override int BaseOrder => 5;
+    public override void Print(StringBuilder sb) => sb.Append(Negated ? " ! -f" : " -f");
+    public override string Explain() => Negated ? "is not a non-first fragment (unfragmented packets and first fragments)" : "is a second or later fragment (no L4 header)";
+}

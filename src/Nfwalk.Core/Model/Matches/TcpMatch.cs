@@ -1,0 +1,225 @@
+using System.Text;
+using Nfwalk.Model.Net;
+using Nfwalk.Parsing.Iptables;
+
+namespace Nfwalk.Model.Matches;
+
+/// <summary>TCP flag bits as in the TCP header (FIN=0x01 ... URG=0x20).</summary>
+[Flags]
+public enum TcpFlags : byte { None = 0, Fin = 1, Syn = 2, Rst = 4, Psh = 8, Ack = 16, Urg = 32, All = 63 }
+
+public static class TcpFlagNames
+{
+    private static readonly (string Name, TcpFlags Flag)[] Order =
+        [("FIN", TcpFlags.Fin), ("SYN", TcpFlags.Syn), ("RST", TcpFlags.Rst), ("PSH", TcpFlags.Psh), ("ACK", TcpFlags.Ack), ("URG", TcpFlags.Urg)];
+
+    /// <summary>libxt_tcp print_tcpf: names in FIN,SYN,RST,PSH,ACK,URG order, "NONE" for zero.</summary>
+    public static string Format(TcpFlags f)
+    {
+        if (f == 0) return "NONE";
+        var parts = new List<string>(6);
+        foreach (var (n, v) in Order) if ((f & v) != 0) parts.Add(n);
+        return string.Join(',', parts);
+    }
+
+    public static bool TryParse(ReadOnlySpan<char> s, out TcpFlags flags)
+    {
+        flags = 0;
+        foreach (var range in s.Split(','))
+        {
+            var p = s[range];
+            if (p.Equals("ALL", StringComparison.OrdinalIgnoreCase)) flags |= TcpFlags.All;
+            else if (p.Equals("NONE", StringComparison.OrdinalIgnoreCase)) { }
+            else
+            {
+                bool found = false;
+                foreach (var (n, v) in Order) if (p.Equals(n, StringComparison.OrdinalIgnoreCase)) { flags |= v; found = true; }
+                if (!found) return false;
+            }
+        }
+        return true;
+    }
+}
+
+/// <summary>-m tcp: ports, flags and options of TCP segments (kernel xt_tcpudp.c tcp_mt).</summary>
+public sealed class TcpMatch : Match
+{
+    public PortRange? SourcePorts { get; init; }
+    public bool SourceNegated { get; init; }
+    public PortRange? DestinationPorts { get; init; }
+    public bool DestinationNegated { get; init; }
+    public TcpFlags FlagMask { get; init; }
+    public TcpFlags FlagCompare { get; init; }
+    public bool FlagsNegated { get; init; }
+    public bool HasFlags => FlagMask != 0 || FlagsNegated;
+    public byte? TcpOption { get; init; }
+    public bool OptionNegated { get; init; }
+    public override string Name => "tcp";
+
+    public override void Print(StringBuilder sb)
+    {
+        sb.Append(" -m tcp");
+        PortPrinting.Append(sb, "--sport", SourcePorts, SourceNegated);
+        PortPrinting.Append(sb, "--dport", DestinationPorts, DestinationNegated);
+        if (TcpOption is { } o) { if (OptionNegated) sb.Append(" !"); sb.Append(" --tcp-option ").Append(o); }
+        if (HasFlags)
+        {
+            if (FlagsNegated) sb.Append(" !");
+            sb.Append(" --tcp-flags ").Append(TcpFlagNames.Format(FlagMask)).Append(' ').Append(TcpFlagNames.Format(FlagCompare));
+        }
+    }
+
+    public override string Explain()
+    {
+        var parts = new List<string>();
+        PortPrinting.Explain(parts, "TCP", SourcePorts, SourceNegated, DestinationPorts, DestinationNegated);
+        if (TcpOption is { } o) parts.Add($"TCP option {o} is{(OptionNegated ? " not" : "")} present");
+        if (HasFlags)
+        {
+            string desc;
+            if (FlagMask == (TcpFlags.Fin | TcpFlags.Syn | TcpFlags.Rst | TcpFlags.Ack) && FlagCompare == TcpFlags.Syn)
+                desc = "is a connection-opening SYN (SYN set; FIN, RST and ACK clear)";
+            else
+            {
+                var set = FlagCompare & FlagMask;
+                var clear = FlagMask & ~FlagCompare;
+                var bits = new List<string>();
+                if (set != 0) bits.Add($"{TcpFlagNames.Format(set)} set");
+                if (clear != 0) bits.Add($"{TcpFlagNames.Format(clear)} clear");
+                if ((FlagCompare & ~FlagMask) != 0) bits.Add("(compare bits outside the mask make this impossible)");
+                desc = FlagMask == 0 ? "has any flags (mask NONE)" : $"has {string.Join(" and ", bits)}, other flags ignored";
+            }
+            parts.Add(FlagsNegated ? $"TCP flags do NOT satisfy: {desc}" : $"TCP segment {desc}");
+        }
+        if (parts.Count == 0) parts.Add("is a TCP packet (no further TCP condition)");
+        return string.Join("; ", parts);
+    }
+
+    internal sealed class Parser : MatchParser
+    {
+        private PortRange? _sp, _dp; private bool _spn, _dpn, _fn, _on, _flags; private TcpFlags _mask, _cmp; private byte? _opt;
+
+        public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
+        {
+            switch (option)
+            {
+                case "--sport" or "--source-port":
+                    negated |= ctx.TakeOldStyleBang();
+                    if (ctx.TryPortRange(out var sp)) { _sp = sp; _spn = negated; }
+                    return true;
+                case "--dport" or "--destination-port":
+                    negated |= ctx.TakeOldStyleBang();
+                    if (ctx.TryPortRange(out var dp)) { _dp = dp; _dpn = negated; }
+                    return true;
+                case "--syn":
+                    _flags = true; _fn = negated;
+                    _mask = TcpFlags.Fin | TcpFlags.Syn | TcpFlags.Rst | TcpFlags.Ack; _cmp = TcpFlags.Syn;
+                    return true;
+                case "--tcp-flags":
+                    negated |= ctx.TakeOldStyleBang();
+                    if (ctx.TryValue(out var m, out var mat) && ParseFlags(m, mat, ctx, out var mask)
+                        && ctx.TryValue(out var c, out var cat) && ParseFlags(c, cat, ctx, out var cmp))
+                    { _flags = true; _mask = mask; _cmp = cmp; _fn = negated; }
+                    return true;
+                case "--tcp-option":
+                    negated |= ctx.TakeOldStyleBang();
+                    if (ctx.TryUInt(out var o, 255, "TCP option number")) { _opt = (byte)o; _on = negated; }
+                    return true;
+            }
+            return false;
+        }
+
+        private static bool ParseFlags(ReadOnlySpan<char> s, Diagnostics.SourceLocation at, OptionContext ctx, out TcpFlags f)
+        {
+            if (TcpFlagNames.TryParse(s, out f)) return true;
+            ctx.Error(at, $"--tcp-flags: unknown TCP flag in \"{Values.Trunc(s)}\" (expected FIN, SYN, RST, PSH, ACK, URG, ALL or NONE)");
+            return false;
+        }
+
+        public override Match? Build(OptionContext ctx)
+        {
+            if (ctx.Protocol != Protocols.Tcp || ctx.ProtocolNegated)
+                ctx.Error("the tcp match needs \"-p tcp\" (the kernel refuses it for other protocols)");
+            return new TcpMatch
+            {
+                SourcePorts = _sp is { IsAll: false } ? _sp : null, SourceNegated = _spn && _sp is { IsAll: false },
+                DestinationPorts = _dp is { IsAll: false } ? _dp : null, DestinationNegated = _dpn && _dp is { IsAll: false },
+                FlagMask = _flags ? _mask : 0, FlagCompare = _flags ? _cmp : 0, FlagsNegated = _fn,
+                TcpOption = _opt is 0 && !_on ? null : _opt, OptionNegated = _on,
+            };
+        }
+    }
+}
+
+/// <summary>-m udp: UDP ports (kernel xt_tcpudp.c udp_mt).</summary>
+public sealed class UdpMatch : Match
+{
+    public PortRange? SourcePorts { get; init; }
+    public bool SourceNegated { get; init; }
+    public PortRange? DestinationPorts { get; init; }
+    public bool DestinationNegated { get; init; }
+    public override string Name => "udp";
+
+    public override void Print(StringBuilder sb)
+    {
+        sb.Append(" -m udp");
+        PortPrinting.Append(sb, "--sport", SourcePorts, SourceNegated);
+        PortPrinting.Append(sb, "--dport", DestinationPorts, DestinationNegated);
+    }
+
+    public override string Explain()
+    {
+        var parts = new List<string>();
+        PortPrinting.Explain(parts, "UDP", SourcePorts, SourceNegated, DestinationPorts, DestinationNegated);
+        return parts.Count == 0 ? "is a UDP packet (no further UDP condition)" : string.Join("; ", parts);
+    }
+
+    internal sealed class Parser : MatchParser
+    {
+        private PortRange? _sp, _dp; private bool _spn, _dpn;
+        public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
+        {
+            switch (option)
+            {
+                case "--sport" or "--source-port":
+                    negated |= ctx.TakeOldStyleBang();
+                    if (ctx.TryPortRange(out var sp)) { _sp = sp; _spn = negated; }
+                    return true;
+                case "--dport" or "--destination-port":
+                    negated |= ctx.TakeOldStyleBang();
+                    if (ctx.TryPortRange(out var dp)) { _dp = dp; _dpn = negated; }
+                    return true;
+            }
+            return false;
+        }
+
+        public override Match? Build(OptionContext ctx)
+        {
+            if (ctx.Protocol != Protocols.Udp || ctx.ProtocolNegated)
+                ctx.Error("the udp match needs \"-p udp\" (the kernel refuses it for other protocols)");
+            return new UdpMatch
+            {
+                SourcePorts = _sp is { IsAll: false } ? _sp : null, SourceNegated = _spn && _sp is { IsAll: false },
+                DestinationPorts = _dp is { IsAll: false } ? _dp : null, DestinationNegated = _dpn && _dp is { IsAll: false },
+            };
+        }
+    }
+}
+
+internal static class PortPrinting
+{
+    public static void Append(StringBuilder sb, string opt, PortRange? r, bool neg)
+    {
+        if (r is not { } p) return;
+        if (neg) sb.Append(" !");
+        sb.Append(' ').Append(opt).Append(' ').Append(p.ToString());
+    }
+
+    public static string Describe(PortRange p) => p.IsSingle ? $"port {p.First}" : $"ports {p.First}-{p.Last}";
+
+    public static void Explain(List<string> parts, string proto, PortRange? sp, bool spn, PortRange? dp, bool dpn)
+    {
+        if (sp is { } s) parts.Add($"{proto} source {(spn ? "is not " : "")}{Describe(s)}");
+        if (dp is { } d) parts.Add($"{proto} destination {(dpn ? "is not " : "")}{Describe(d)}");
+    }
+}

@@ -1,0 +1,47 @@
+using System.Text;
+using Nfwalk.Diagnostics;
+
+namespace Nfwalk.Model;
+
+/// <summary>One "-A CHAIN ..." line: its conditions (all must hold), its target, and where it came from.</summary>
+public sealed class Rule
+{
+    public required string ChainName { get; init; }
+    /// <summary>1-based position in its chain, as iptables -L --line-numbers counts.</summary>
+    public required int Number { get; init; }
+    public required IReadOnlyList<Match> Matches { get; init; }
+    /// <summary>Null when the rule has no -j/-g: it only counts packets.</summary>
+    public Target? Target { get; init; }
+    public Counters? Counters { get; init; }
+    public required SourceLine Source { get; init; }
+    public SourceLocation Location => Source.Start;
+    public string OriginalText => Source.Text;
+
+    public bool HasUnknownParts => Target?.IsUnknown == true || Matches.Any(m => m.IsUnknown);
+
+    /// <summary>The rule in canonical iptables-save form (with its counter prefix when it has one).</summary>
+    public string ToSaveText(bool withCounters = true)
+    {
+        var sb = new StringBuilder(128);
+        AppendSaveText(sb, withCounters);
+        return sb.ToString();
+    }
+
+    public void AppendSaveText(StringBuilder sb, bool withCounters = true)
+    {
+        if (withCounters && Counters is { } c) sb.Append(c.ToString()).Append(' ');
+        sb.Append("-A ").Append(ChainName);
+        foreach (var m in Matches) m.Print(sb);
+        Target?.Print(sb);
+    }
+
+    /// <summary>The conditions alone (without -A and target), for display.</summary>
+    public string ConditionText()
+    {
+        var sb = new StringBuilder();
+        foreach (var m in Matches) m.Print(sb);
+        return sb.ToString().TrimStart();
+    }
+
+    public override string ToString() => ToSaveText();
+}

@@ -1,0 +1,31 @@
+using System.Text;
+using Nfwalk.Diagnostics;
+
+namespace Nfwalk.Model;
+
+/// <summary>What a rule does when it matches: a verdict, a jump/goto, or a target extension with its options.</summary>
+public abstract class Target
+{
+    public SourceLocation Location { get; internal set; }
+
+    /// <summary>Target name as written after -j (or the chain name for jumps).</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Appends the canonical text, starting with " -j NAME" (or " -g NAME").</summary>
+    public abstract void Print(StringBuilder sb);
+
+    public abstract string Explain();
+
+    /// <summary>True when evaluation never continues with the next rule of the chain after this target.</summary>
+    public abstract bool IsTerminating { get; }
+
+    /// <summary>Tables where the kernel (or iptables) accepts this target.</summary>
+    public virtual TableSet AllowedTables => TableSet.All;
+
+    /// <summary>Builtin chains from which this target may be reached.</summary>
+    public virtual HookSet AllowedHooks => HookSet.All;
+
+    public virtual bool IsUnknown => false;
+
+    public override string ToString() { var sb = new StringBuilder(); Print(sb); return sb.ToString().TrimStart(); }
+}

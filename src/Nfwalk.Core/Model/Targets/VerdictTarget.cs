@@ -1,0 +1,36 @@
+using System.Text;
+
+namespace Nfwalk.Model.Targets;
+
+public enum Verdict : byte { Accept, Drop, Return, Queue }
+
+/// <summary>-j ACCEPT / DROP / RETURN / QUEUE: the standard verdicts (ipt_do_table).</summary>
+public sealed class VerdictTarget(Verdict verdict) : Target
+{
+    public Verdict Verdict { get; } = verdict;
+    public override string Name => Verdict switch { Verdict.Accept => "ACCEPT", Verdict.Drop => "DROP", Verdict.Return => "RETURN", _ => "QUEUE" };
+    public override bool IsTerminating => true;
+    public override TableSet AllowedTables => Verdict == Verdict.Drop ? TableSet.All & ~TableSet.Nat : TableSet.All;
+    public override void Print(StringBuilder sb) => sb.Append(" -j ").Append(Name);
+
+    public override string Explain() => Verdict switch
+    {
+        Verdict.Accept => "ACCEPT: stops this table's processing of the packet at this hook (from any depth of user chain); the next table or hook still runs",
+        Verdict.Drop => "DROP: discards the packet silently; nothing later runs",
+        Verdict.Return => "RETURN: leaves this chain and continues after the rule that jumped here (in a builtin chain: applies the chain policy)",
+        _ => "QUEUE: hands the packet to userspace queue 0",
+    };
+}
+
+/// <summary>-j CHAIN (jump: RETURN comes back here) or -g CHAIN (goto: RETURN skips back to the last -j).</summary>
+public sealed class JumpTarget(string chain, bool isGoto) : Target
+{
+    public string Chain { get; } = chain;
+    public bool IsGoto { get; } = isGoto;
+    public override string Name => Chain;
+    public override bool IsTerminating => IsGoto;
+    public override void Print(StringBuilder sb) => sb.Append(IsGoto ? " -g " : " -j ").Append(Chain);
+    public override string Explain() => IsGoto
+        ? $"goes to chain {Chain} (goto: no return point is kept; a RETURN there resumes after the most recent -j, or applies the builtin chain's policy)"
+        : $"jumps to chain {Chain}; if that chain RETURNs or runs off its end, processing continues with the next rule here";
+}

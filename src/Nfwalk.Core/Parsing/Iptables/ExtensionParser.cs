@@ -1,0 +1,19 @@
+using Nfwalk.Model;
+
+namespace Nfwalk.Parsing.Iptables;
+
+/// <summary>Reads the options of one match module while a rule line is parsed, then builds the immutable match.</summary>
+public abstract class MatchParser
+{
+    /// <summary>Consumes the option (and its values) if it belongs to this module; false if not its option.</summary>
+    public abstract bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx);
+    /// <summary>Checks completeness ("--mark" given?) and builds the match; null after an error.</summary>
+    public abstract Match? Build(OptionContext ctx);
+}
+
+/// <summary>Reads the options of one target, then builds it.</summary>
+public abstract class TargetParser
+{
+    public abstract bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx);
+    public abstract Target? Build(OptionContext ctx);
+}

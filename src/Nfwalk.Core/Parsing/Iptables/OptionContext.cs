@@ -1,0 +1,144 @@
+using Nfwalk.Diagnostics;
+using Nfwalk.Model;
+using Nfwalk.Model.Net;
+
+namespace Nfwalk.Parsing.Iptables;
+
+/// <summary>
+/// A cursor over the words of one rule line, handed to match and target parsers so they can take
+/// their option values. Errors go to the diagnostics with the exact line:column.
+/// </summary>
+public sealed class OptionContext
+{
+    private readonly string _text;
+    private readonly List<Token> _tokens;
+    private readonly DiagnosticBag _diags;
+    private readonly StringPool _pool;
+    internal int Pos;
+
+    internal OptionContext(string text, List<Token> tokens, SourceLine line, DiagnosticBag diags, StringPool pool, IpFamily family)
+    {
+        _text = text; _tokens = tokens; Line = line; _diags = diags; _pool = pool; Family = family;
+    }
+
+    public SourceLine Line { get; }
+    public IpFamily Family { get; }
+    /// <summary>The -p protocol of the rule (0 when none or "all"), known once base options were read.</summary>
+    public byte Protocol { get; internal set; }
+    public bool ProtocolNegated { get; internal set; }
+    /// <summary>Location of the option currently being parsed.</summary>
+    public SourceLocation OptionAt { get; internal set; }
+    public string OptionName { get; internal set; } = "";
+    public bool Failed { get; internal set; }
+
+    public bool AtEnd => Pos >= _tokens.Count;
+    internal Token Current => _tokens[Pos];
+    internal ReadOnlySpan<char> CurrentSpan => _text.AsSpan(_tokens[Pos].Start, _tokens[Pos].Length);
+    public SourceLocation At(Token t) => Line.At(t.Column);
+    internal SourceLocation CurrentAt => AtEnd ? Line.At(Line.Length + 1) : At(_tokens[Pos]);
+
+    public void Error(SourceLocation at, string message) { _diags.Error(at, message); Failed = true; }
+    public void Error(string message) => Error(OptionAt, message);
+    public void Warning(SourceLocation at, string message) => _diags.Warning(at, message);
+
+    /// <summary>True when the next word is an option value, not the next option.</summary>
+    public bool HasValue => !AtEnd && !IsOptionWord(CurrentSpan, _tokens[Pos].Quoted);
+
+    internal static bool IsOptionWord(ReadOnlySpan<char> s, bool quoted)
+        => !quoted && s.Length >= 2 && s[0] == '-' && !char.IsAsciiDigit(s[1]);
+
+    /// <summary>Takes the value of the current option; reports "option requires an argument" when absent.</summary>
+    public bool TryValue(out ReadOnlySpan<char> value, out SourceLocation at)
+    {
+        if (AtEnd || (IsOptionWord(CurrentSpan, _tokens[Pos].Quoted) && !CurrentSpan.SequenceEqual("!")))
+        {
+            value = default; at = CurrentAt;
+            Error(OptionAt, $"option \"{OptionName}\" requires an argument");
+            return false;
+        }
+        var t = _tokens[Pos++];
+        at = At(t);
+        value = t.Quoted ? LineLexer.Value(_text, t).AsSpan() : _text.AsSpan(t.Start, t.Length);
+        return true;
+    }
+
+    public bool TryValue(out ReadOnlySpan<char> value) => TryValue(out value, out _);
+
+    /// <summary>A value as a pooled string (for names that repeat: chains, sets, interfaces).</summary>
+    public bool TryString(out string value, out SourceLocation at)
+    {
+        if (AtEnd || (IsOptionWord(CurrentSpan, _tokens[Pos].Quoted) && !_tokens[Pos].Quoted))
+        {
+            value = ""; at = CurrentAt;
+            Error(OptionAt, $"option \"{OptionName}\" requires an argument");
+            return false;
+        }
+        var t = _tokens[Pos++];
+        at = At(t);
+        value = t.Quoted ? LineLexer.Value(_text, t) : _pool.Get(_text.AsSpan(t.Start, t.Length));
+        return true;
+    }
+
+    public bool TryString(out string value) => TryString(out value, out _);
+
+    /// <summary>Old-style negation, "--dport ! 22": a "!" where the value should be.</summary>
+    internal bool TakeOldStyleBang()
+    {
+        if (!AtEnd && !_tokens[Pos].Quoted && CurrentSpan.SequenceEqual("!")) { Pos++; return true; }
+        return false;
+    }
+
+    public bool TryUInt(out uint v, uint max = uint.MaxValue, string what = "value")
+    {
+        v = 0;
+        if (!TryValue(out var s, out var at)) return false;
+        if (!Values.TryUInt(s, out v, max)) { Error(at, $"{OptionName}: invalid {what} \"{Values.Trunc(s)}\"" + (max != uint.MaxValue ? $" (0-{max})" : "")); return false; }
+        return true;
+    }
+
+    public bool TryMarkMask(out uint value, out uint mask, out bool hasMask)
+    {
+        value = 0; mask = uint.MaxValue; hasMask = false;
+        if (!TryValue(out var s, out var at)) return false;
+        if (!Values.TryMarkMask(s, out value, out mask, out hasMask))
+        {
+            Error(at, $"{OptionName}: bad value/mask \"{Values.Trunc(s)}\": expected a number such as 0x200 or 0x200/0x200");
+            return false;
+        }
+        return true;
+    }
+
+    public bool TryPortRange(out PortRange range)
+    {
+        range = default;
+        if (!TryValue(out var s, out var at)) return false;
+        if (!Values.TryPortRange(s, out range, out var err)) { Error(at, $"{OptionName}: {err}"); return false; }
+        return true;
+    }
+
+    public bool TryPrefix(out IpPrefix prefix)
+    {
+        prefix = default;
+        if (!TryValue(out var s, out var at)) return false;
+        if (!IpPrefix.TryParse(s, out prefix)) { Error(at, $"{OptionName}: bad address \"{Values.Trunc(s)}\": expected an address or address/prefix-length"); return false; }
+        if (prefix.Family != Family) { Error(at, $"{OptionName}: {prefix.Address} is an {(prefix.Family == IpFamily.V4 ? "IPv4" : "IPv6")} address in an {(Family == IpFamily.V4 ? "IPv4 (iptables)" : "IPv6 (ip6tables)")} ruleset"); return false; }
+        return true;
+    }
+
+    public bool TryAddress(out IpAddress address)
+    {
+        address = default;
+        if (!TryValue(out var s, out var at)) return false;
+        if (!IpAddress.TryParse(s, out address)) { Error(at, $"{OptionName}: bad address \"{Values.Trunc(s)}\""); return false; }
+        return true;
+    }
+
+    internal string Pool(ReadOnlySpan<char> s) => _pool.Get(s);
+
+    /// <summary>Rejects a "!" on an option that cannot be inverted.</summary>
+    public bool NoInvert(bool negated)
+    {
+        if (negated) Error(OptionAt, $"{OptionName} cannot be inverted");
+        return !negated;
+    }
+}

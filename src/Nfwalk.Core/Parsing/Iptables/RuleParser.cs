@@ -1,0 +1,264 @@
+using Nfwalk.Diagnostics;
+using Nfwalk.Model;
+using Nfwalk.Model.Matches;
+using Nfwalk.Model.Net;
+using Nfwalk.Model.Targets;
+
+namespace Nfwalk.Parsing.Iptables;
+
+/// <summary>The parts of one "-A CHAIN ..." line before chains are assembled.</summary>
+public sealed record ParsedRule(string Chain, SourceLocation ChainAt, IReadOnlyList<Match> Matches, Target? Target, Counters? Counters, SourceLine Source, bool HadErrors);
+
+/// <summary>
+/// Parses the words of one rule the way iptables does: base options, "-m" modules with their options
+/// (in any order; an option goes to the module that knows it), "!" before an option or, old style, before its value,
+/// "-j"/"-g" targets with their options. Never throws; problems become diagnostics.
+/// </summary>
+internal sealed class RuleParser
+{
+    private readonly DiagnosticBag _diags;
+    private readonly StringPool _pool;
+    private readonly IpFamily _family;
+
+    public RuleParser(DiagnosticBag diags, StringPool pool, IpFamily family) { _diags = diags; _pool = pool; _family = family; }
+
+    private sealed class ModuleSlot(string name, SourceLocation at, MatchParser? parser, bool implicitProto)
+    {
+        public string Name = name; public SourceLocation At = at; public MatchParser? Parser = parser; public bool Implicit = implicitProto;
+        public List<string>? UnknownWords = parser is null ? new List<string>() : null;
+    }
+
+    /// <summary>Parses tokens[start..] of a rule whose chain name is already known.</summary>
+    public ParsedRule Parse(string text, List<Token> tokens, int start, string chain, SourceLocation chainAt, SourceLine line, Counters? counters)
+    {
+        var ctx = new OptionContext(text, tokens, line, _diags, _pool, _family) { Pos = start };
+        var baseMatches = new List<Match>(4);
+        var modules = new List<ModuleSlot>(4);
+        TargetParser? targetParser = null; string? targetName = null; SourceLocation targetAt = default; bool isGoto = false;
+        List<string>? unknownTargetWords = null;
+        bool negate = false; SourceLocation negAt = default;
+        int errorsBefore = _diags.Items.Count;
+
+        while (!ctx.AtEnd)
+        {
+            var tok = ctx.Current;
+            var word = ctx.CurrentSpan;
+            var at = ctx.At(tok);
+
+            if (!tok.Quoted && word.SequenceEqual("!"))
+            {
+                if (negate) ctx.Error(at, "multiple \"!\" flags are not allowed");
+                negate = true; negAt = at; ctx.Pos++;
+                continue;
+            }
+            if (tok.Quoted || word.Length < 2 || word[0] != '-')
+            {
+                ctx.Error(at, $"unexpected word \"{Values.Trunc(word)}\": expected an option such as -s, -m or -j (iptables: Bad argument)");
+                ctx.Pos++;
+                continue;
+            }
+            ctx.Pos++;
+            ctx.OptionAt = at;
+            ctx.OptionName = word.ToString();
+
+            switch (word)
+            {
+                case "-s" or "--source" or "--src":
+                case "-d" or "--destination" or "--dst":
+                {
+                    bool src = word[1] == 's' || word.StartsWith("--s");
+                    negate |= ctx.TakeOldStyleBang();
+                    if (ctx.TryPrefix(out var p))
+                    {
+                        if (baseMatches.Any(m => m is AddressMatch am && am.Direction == (src ? Direction.Source : Direction.Destination)))
+                            ctx.Error(at, $"multiple {(src ? "-s" : "-d")} flags not allowed");
+                        baseMatches.Add(new AddressMatch(src ? Direction.Source : Direction.Destination, p, negate) { Location = negate ? negAt : at });
+                    }
+                    negate = false;
+                    continue;
+                }
+                case "-i" or "--in-interface":
+                case "-o" or "--out-interface":
+                {
+                    bool input = word[1] == 'i' || word.StartsWith("--i");
+                    negate |= ctx.TakeOldStyleBang();
+                    if (ctx.TryString(out var name, out var vat))
+                    {
+                        if (name.Length > 15) ctx.Error(vat, $"interface name \"{Values.Trunc(name)}\" is longer than 15 characters");
+                        else if (name.Length == 0) ctx.Error(vat, "empty interface name");
+                        else if (name == "+" && !negate) { /* "-i +" matches everything; iptables-save omits it */ }
+                        else baseMatches.Add(new InterfaceMatch(input, name, negate) { Location = negate ? negAt : at });
+                    }
+                    negate = false;
+                    continue;
+                }
+                case "-p" or "--protocol":
+                {
+                    negate |= ctx.TakeOldStyleBang();
+                    if (ctx.TryValue(out var v, out var vat))
+                    {
+                        if (!Protocols.TryParse(v, out var proto, out var all)) ctx.Error(vat, $"unknown protocol \"{Values.Trunc(v)}\" specified");
+                        else if (!all)
+                        {
+                            baseMatches.Add(new ProtocolMatch(proto, negate) { Location = negate ? negAt : at });
+                            ctx.Protocol = proto; ctx.ProtocolNegated = negate;
+                        }
+                    }
+                    negate = false;
+                    continue;
+                }
+                case "-f" or "--fragment":
+                    if (_family == IpFamily.V6) ctx.Error(at, "-f is not available in ip6tables (use -m frag)");
+                    else baseMatches.Add(new FragmentMatch(negate) { Location = negate ? negAt : at });
+                    negate = false;
+                    continue;
+                case "-m" or "--match":
+                {
+                    if (negate) { ctx.Error(negAt, "\"!\" cannot be used before -m"); negate = false; }
+                    if (!ctx.TryString(out var name, out var nat)) continue;
+                    var parser = Extensions.CreateMatch(name, _family);
+                    modules.Add(new ModuleSlot(name, at, parser, false));
+                    if (parser is null) CollectUnknownWords(ctx, modules[^1].UnknownWords!);
+                    continue;
+                }
+                case "-j" or "--jump":
+                case "-g" or "--goto":
+                {
+                    if (negate) { ctx.Error(negAt, "\"!\" cannot be used before -j"); negate = false; }
+                    if (targetName is not null) ctx.Error(at, "multiple -j/-g flags not allowed");
+                    if (!ctx.TryString(out var name, out _)) continue;
+                    isGoto = word[1] == 'g' || word.StartsWith("--g");
+                    targetName = name; targetAt = at;
+                    targetParser = isGoto ? null : Extensions.CreateTarget(name, _family);
+                    if (targetParser is null && !isGoto && Extensions.OtherKnownTargets.Contains(name) && name is not ("TRACE"))
+                    { unknownTargetWords = new List<string>(); CollectUnknownWords(ctx, unknownTargetWords); }
+                    continue;
+                }
+                case "-c" or "--set-counters":
+                {
+                    if (ctx.TryValue(out var pk, out var pat) && ctx.TryValue(out var by, out var bat))
+                    {
+                        if (ulong.TryParse(pk, out var p) && ulong.TryParse(by, out var b)) counters = new Counters(p, b);
+                        else ctx.Error(pat, "-c needs two numbers: packets and bytes");
+                    }
+                    continue;
+                }
+                case "-4" or "--ipv4" or "-6" or "--ipv6":
+                    continue;
+            }
+
+            // An extension option: offer it to the modules (latest first), the target, then an implicit protocol module.
+            bool taken = false;
+            for (int i = modules.Count - 1; i >= 0 && !taken; i--)
+            {
+                var mp = modules[i].Parser;
+                if (mp is not null && mp.Accept(word, negate, ctx)) taken = true;
+            }
+            if (!taken && targetParser is not null && targetParser.Accept(word, negate, ctx)) taken = true;
+            if (!taken && ctx.Protocol != 0 && !modules.Any(m => m.Implicit))
+            {
+                var implicitParser = Extensions.CreateProtocolMatch(ctx.Protocol, _family);
+                if (implicitParser is not null && implicitParser.Accept(word, negate, ctx))
+                {
+                    modules.Add(new ModuleSlot(Extensions.ProtocolModuleName(ctx.Protocol, _family), at, implicitParser, true));
+                    taken = true;
+                }
+            }
+            if (!taken && targetName is not null && targetParser is null && !isGoto && !Extensions.TryVerdict(targetName, out _))
+            {
+                // options after an unknown -j NAME: an extension target nfwalk does not model
+                unknownTargetWords ??= new List<string>();
+                if (negate) unknownTargetWords.Add("!");
+                unknownTargetWords.Add(Raw(text, tok));
+                CollectUnknownWords(ctx, unknownTargetWords);
+                taken = true;
+            }
+            if (!taken)
+            {
+                var hint = modules.Count == 0 && targetName is null ? " (is a \"-m\" module or \"-p\" missing before it?)" : "";
+                ctx.Error(at, $"unknown option \"{Values.Trunc(word)}\"{hint}");
+                // skip its value words so one mistake gives one message
+                while (ctx.HasValue) ctx.Pos++;
+            }
+            negate = false;
+        }
+        if (negate) ctx.Error(negAt, "\"!\" at the end of the rule negates nothing");
+
+        // Build: base fields in save order, then modules in the order given.
+        var matches = new List<Match>(baseMatches.Count + modules.Count);
+        baseMatches.Sort((a, b) => a.BaseOrder.CompareTo(b.BaseOrder));
+        matches.AddRange(baseMatches);
+        foreach (var slot in modules)
+        {
+            ctx.OptionAt = slot.At; ctx.OptionName = "-m " + slot.Name; ctx.Failed = false;
+            if (slot.Parser is null)
+            {
+                matches.Add(new UnknownMatch(slot.Name, slot.UnknownWords!) { Location = slot.At });
+                continue;
+            }
+            var m = slot.Parser.Build(ctx);
+            if (m is not null) { SetLocation(m, slot.At); matches.Add(m); }
+        }
+
+        Target? target = null;
+        if (targetName is not null)
+        {
+            ctx.OptionAt = targetAt; ctx.OptionName = "-j " + targetName; ctx.Failed = false;
+            if (isGoto) target = new JumpTarget(targetName, true) { Location = targetAt };
+            else if (Extensions.TryVerdict(targetName, out var verdict))
+            {
+                if (unknownTargetWords is { Count: > 0 }) ctx.Error(targetAt, $"{targetName} takes no options");
+                target = targetName == "RETURN" || targetName == "ACCEPT" || targetName == "DROP" || targetName == "QUEUE" ? new VerdictTarget(verdict) { Location = targetAt } : null;
+            }
+            else if (targetName == "TRACE") target = new TraceTarget { Location = targetAt };
+            else if (targetParser is not null)
+            {
+                target = targetParser.Build(ctx);
+                if (target is not null) SetLocation(target, targetAt);
+            }
+            else if (unknownTargetWords is not null) target = new UnknownTarget(targetName, unknownTargetWords) { Location = targetAt };
+            else
+            {
+                if (targetName.Length > 28) ctx.Error(targetAt, $"chain name \"{Values.Trunc(targetName)}\" is longer than 28 characters");
+                target = new JumpTarget(targetName, false) { Location = targetAt };
+            }
+        }
+
+        return new ParsedRule(chain, chainAt, matches, target, counters, line, _diags.Items.Count > errorsBefore && _diags.HasErrors);
+    }
+
+    private static void SetLocation(Match m, SourceLocation at) { if (!m.Location.IsKnown) m.Location = at; }
+
+    private static void SetLocation(Target t, SourceLocation at) { if (!t.Location.IsKnown) t.Location = at; }
+
+    private static string Raw(string text, Token t) => text.Substring(t.Start, t.Length);
+
+    private static bool IsBaseOrStructural(ReadOnlySpan<char> w) => w switch
+    {
+        "-m" or "--match" or "-j" or "--jump" or "-g" or "--goto" or "-s" or "--source" or "--src" or "-d" or "--destination" or "--dst"
+            or "-i" or "--in-interface" or "-o" or "--out-interface" or "-p" or "--protocol" or "-f" or "--fragment" or "-c" or "--set-counters" => true,
+        _ => false,
+    };
+
+    /// <summary>Takes the words of an unknown module or target verbatim, up to the next structural option.</summary>
+    private static void CollectUnknownWords(OptionContext ctx, List<string> words)
+    {
+        string text = ctx.Line.File?.Text ?? "";
+        while (!ctx.AtEnd)
+        {
+            var t = ctx.Current;
+            var w = ctx.CurrentSpan;
+            if (!t.Quoted && IsBaseOrStructural(w)) break;
+            if (!t.Quoted && w.SequenceEqual("!") && ctx.Pos + 1 < int.MaxValue)
+            {
+                // "!" followed by a base option belongs to that option
+                int save = ctx.Pos; ctx.Pos++;
+                bool stop = !ctx.AtEnd && !ctx.Current.Quoted && IsBaseOrStructural(ctx.CurrentSpan);
+                ctx.Pos = save;
+                if (stop) break;
+            }
+            words.Add(Raw(text, t));
+            ctx.Pos++;
+        }
+    }
+}

@@ -1,0 +1,316 @@
+using System.Globalization;
+using Nfwalk.Diagnostics;
+using Nfwalk.Model;
+using Nfwalk.Model.Net;
+
+namespace Nfwalk.Parsing.Iptables;
+
+/// <summary>The result of parsing: the ruleset (always, even with errors) and every diagnostic.</summary>
+public sealed record ParseResult(Ruleset Ruleset, IReadOnlyList<Diagnostic> Diagnostics)
+{
+    public bool HasErrors => Diagnostics.Any(d => d.Severity == Severity.Error);
+}
+
+/// <summary>
+/// Reads iptables-save / ip6tables-save output (with or without counters, legacy or nf_tables), restore input
+/// (-N/-P/-I lines), and headerless fragments such as "iptables-save | grep X". A bad line is reported with
+/// file:line:column and skipped; the rest of the file is still read.
+/// </summary>
+public static class SaveParser
+{
+    public const int MaxChainName = 28;
+
+    public static ParseResult ParseFile(string path, IpFamily? family = null)
+    {
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var d = new DiagnosticBag();
+            d.Error(new SourceLocation(path, 0, 0), $"cannot read file: {e.Message}");
+            return new ParseResult(Empty(family ?? IpFamily.V4), d.Items);
+        }
+        return Parse(text, path, family);
+    }
+
+    private static Ruleset Empty(IpFamily f) => new() { Family = f, Tables = [], Items = [] };
+
+    public static ParseResult Parse(string text, string fileName = "<input>", IpFamily? family = null)
+    {
+        var file = new SourceFile(fileName, text);
+        var fam = family ?? DetectFamily(text, fileName);
+        var diags = new DiagnosticBag();
+        var builder = new Builder(file, fam, diags);
+        builder.Run();
+        return new ParseResult(builder.Result(), diags.Items);
+    }
+
+    /// <summary>ip6tables-save names itself in its header; otherwise look for IPv6 addresses or the file name.</summary>
+    public static IpFamily DetectFamily(string text, string fileName)
+    {
+        var head = text.AsSpan(0, Math.Min(text.Length, 4096));
+        if (head.Contains("ip6tables", StringComparison.Ordinal)) return IpFamily.V6;
+        if (Path.GetFileName(fileName).StartsWith("ip6", StringComparison.Ordinal)) return IpFamily.V6;
+        if (head.Contains("iptables", StringComparison.Ordinal)) return IpFamily.V4;
+        int i = head.IndexOf(" -s ");
+        if (i < 0) i = head.IndexOf(" -d ");
+        if (i >= 0)
+        {
+            var rest = head[(i + 4)..];
+            int sp = rest.IndexOf(' ');
+            if (sp > 0 && rest[..sp].Contains(':')) return IpFamily.V6;
+        }
+        return IpFamily.V4;
+    }
+
+    /// <summary>Accumulates one table (or one headerless block) while lines are read.</summary>
+    internal sealed class TableDraft
+    {
+        public TableName? Name;
+        public bool Headerless;
+        public SourceLine? Header, Commit;
+        public readonly List<(string Name, SourceLine Line, Policy Policy, Counters? Counters, SourceLocation At)> Declarations = new();
+        public readonly List<ParsedRule> Rules = new();
+        public readonly HashSet<string> Declared = new(StringComparer.Ordinal);
+        public bool RulesStarted;
+        public bool Skip; // unknown table: lines ignored until COMMIT
+    }
+
+    private sealed class Builder(SourceFile file, IpFamily family, DiagnosticBag diags)
+    {
+        private readonly List<object> _items = new();
+        private readonly List<TableDraft> _drafts = new();
+        private readonly StringPool _pool = new();
+        private readonly List<Token> _tokens = new(32);
+        private TableDraft? _current;
+        private RuleParser? _ruleParser;
+
+        public void Run()
+        {
+            _ruleParser = new RuleParser(diags, _pool, family);
+            string text = file.Text;
+            int lineNo = 0, pos = 0;
+            while (pos <= text.Length)
+            {
+                int nl = text.IndexOf('\n', pos);
+                int end = nl < 0 ? text.Length : nl;
+                lineNo++;
+                int len = end - pos;
+                if (len > 0 && text[end - 1] == '\r') len--;
+                if (nl < 0 && len == 0) break;
+                var line = new SourceLine(file, pos, len, lineNo);
+                ParseLine(line);
+                if (nl < 0) break;
+                pos = nl + 1;
+            }
+            if (_current is { Headerless: false } open)
+                diags.Error(new SourceLocation(file.Name, lineNo, 1), $"table {open.Name?.Name() ?? "?"} (line {open.Header?.Number}) has no COMMIT before the end of the file; iptables-restore would apply nothing of it");
+        }
+
+        private void ParseLine(SourceLine line)
+        {
+            string text = file.Text;
+            int s = line.Offset, e = line.Offset + line.Length;
+            while (s < e && (text[s] == ' ' || text[s] == '\t')) s++;
+            if (s == e) return;
+            int col = s - line.Offset + 1;
+            char c = text[s];
+
+            if (c == '#') { _items.Add(new CommentLine(text.Substring(s, e - s), line)); return; }
+            if (text.AsSpan(s, Math.Min(64, e - s)).IndexOf('\0') >= 0 || HasBinary(text, s, e))
+            {
+                diags.Error(line.At(col), "binary data where a line of iptables-save output was expected; line skipped");
+                return;
+            }
+            if (c == '*') { StartTable(line, s + 1, e, col); return; }
+            if (_current is { Skip: true })
+            {
+                if (text.AsSpan(s, e - s).Trim().SequenceEqual("COMMIT")) { _current = null; }
+                return;
+            }
+            if (c == ':') { Declare(line, s, e, col); return; }
+            if (text.AsSpan(s, e - s).TrimEnd().SequenceEqual("COMMIT"))
+            {
+                if (_current is null || _current.Headerless) diags.Error(line.At(col), "COMMIT without a \"*table\" line before it");
+                else { _current.Commit = line; _current = null; }
+                return;
+            }
+            Counters? counters = null;
+            if (c == '[')
+            {
+                int close = text.IndexOf(']', s, e - s);
+                if (close < 0 || !TryCounters(text.AsSpan(s + 1, close - s - 1), out var ct))
+                { diags.Error(line.At(col), "bad counter prefix: expected [packets:bytes]"); return; }
+                counters = ct;
+                s = close + 1;
+                while (s < e && (text[s] == ' ' || text[s] == '\t')) s++;
+            }
+            if (!LineLexer.Split(text, line.Offset, e - line.Offset, _tokens, out var badCol))
+            {
+                diags.Error(line.At(badCol), "unterminated quoted string (a \" has no closing \"); line skipped");
+                return;
+            }
+            // drop the counter token(s) already consumed
+            int first = 0;
+            while (first < _tokens.Count && _tokens[first].Start < s) first++;
+            if (first >= _tokens.Count) { diags.Error(line.At(col), "counters without a rule"); return; }
+            var cmd = text.AsSpan(_tokens[first].Start, _tokens[first].Length);
+            var cmdAt = line.At(_tokens[first].Column);
+            switch (cmd)
+            {
+                case "-A" or "--append" or "-I" or "--insert":
+                {
+                    if (first + 1 >= _tokens.Count) { diags.Error(cmdAt, $"{cmd.ToString()} needs a chain name"); return; }
+                    var ct = _tokens[first + 1];
+                    var chain = _pool.Get(text.AsSpan(ct.Start, ct.Length));
+                    int next = first + 2;
+                    if (cmd[1] == 'I' && next < _tokens.Count && int.TryParse(text.AsSpan(_tokens[next].Start, _tokens[next].Length), out _)) next++;
+                    var draft = Target(line);
+                    if (draft is null) return;
+                    draft.RulesStarted = true;
+                    var rule = _ruleParser!.Parse(text, _tokens, next, chain, line.At(ct.Column), line, counters);
+                    if (cmd[1] == 'I') draft.Rules.Insert(draft.Rules.FindIndex(r => r.Chain == chain) is var i and >= 0 ? i : draft.Rules.Count, rule);
+                    else draft.Rules.Add(rule);
+                    return;
+                }
+                case "-N" or "--new-chain":
+                {
+                    if (first + 1 >= _tokens.Count) { diags.Error(cmdAt, "-N needs a chain name"); return; }
+                    var ct = _tokens[first + 1];
+                    AddDeclaration(line, text.AsSpan(ct.Start, ct.Length), "-", null, line.At(ct.Column));
+                    return;
+                }
+                case "-P" or "--policy":
+                {
+                    if (first + 2 >= _tokens.Count) { diags.Error(cmdAt, "-P needs a chain and a policy"); return; }
+                    var ct = _tokens[first + 1]; var pt = _tokens[first + 2];
+                    AddDeclaration(line, text.AsSpan(ct.Start, ct.Length), text.AsSpan(pt.Start, pt.Length).ToString(), null, line.At(ct.Column));
+                    return;
+                }
+                default:
+                    diags.Error(cmdAt, $"unrecognised line starting with \"{Values.Trunc(cmd, 40)}\": expected \"*table\", \":CHAIN POLICY\", \"-A CHAIN ...\", \"COMMIT\" or a # comment");
+                    return;
+            }
+        }
+
+        private static bool HasBinary(string text, int s, int e)
+        {
+            int n = Math.Min(e, s + 256), bad = 0;
+            for (int i = s; i < n; i++) { char c = text[i]; if ((c < 0x20 && c != '\t') || c == '\uFFFD') bad++; }
+            return bad > 0;
+        }
+
+        private static bool TryCounters(ReadOnlySpan<char> s, out Counters c)
+        {
+            c = default;
+            int colon = s.IndexOf(':');
+            if (colon < 0) return false;
+            if (!ulong.TryParse(s[..colon], NumberStyles.None, CultureInfo.InvariantCulture, out var p)) return false;
+            if (!ulong.TryParse(s[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var b)) return false;
+            c = new Counters(p, b);
+            return true;
+        }
+
+        private void StartTable(SourceLine line, int s, int e, int col)
+        {
+            var name = file.Text.AsSpan(s, e - s).Trim();
+            if (_current is { Headerless: false } open)
+                diags.Error(line.At(col), $"table {open.Name?.Name()} (line {open.Header?.Number}) was not closed with COMMIT before this table starts");
+            if (!TableNames.TryParse(name, out var t))
+            {
+                diags.Error(line.At(col + 1), $"unknown table \"{Values.Trunc(name)}\" (raw, mangle, nat, filter or security); its lines are skipped up to COMMIT");
+                _current = new TableDraft { Skip = true };
+                return;
+            }
+            foreach (var d in _drafts)
+                if (!d.Headerless && d.Name == t)
+                    diags.Warning(line.At(col), $"table {t.Name()} appears a second time (first at line {d.Header?.Number}); iptables-restore would replace the first with this one");
+            _current = new TableDraft { Name = t, Header = line };
+            _drafts.Add(_current);
+            _items.Add(_current);
+        }
+
+        /// <summary>The table a line belongs to; outside "*table" blocks, the current headerless block.</summary>
+        private TableDraft? Target(SourceLine line)
+        {
+            if (_current is not null) return _current;
+            _current = new TableDraft { Headerless = true };
+            _drafts.Add(_current);
+            _items.Add(_current);
+            return _current;
+        }
+
+        private void Declare(SourceLine line, int s, int e, int col)
+        {
+            // ":NAME POLICY [p:b]"
+            if (!LineLexer.Split(file.Text, line.Offset, line.Length, _tokens, out _) || _tokens.Count < 2)
+            {
+                diags.Error(line.At(col), "chain declaration needs a name and a policy: \":NAME POLICY [packets:bytes]\"");
+                return;
+            }
+            var t0 = _tokens[0];
+            var name = file.Text.AsSpan(t0.Start + 1, t0.Length - 1);
+            var policy = file.Text.AsSpan(_tokens[1].Start, _tokens[1].Length).ToString();
+            Counters? counters = null;
+            if (_tokens.Count >= 3)
+            {
+                var cs = file.Text.AsSpan(_tokens[2].Start, _tokens[2].Length);
+                if (cs.Length >= 2 && cs[0] == '[' && cs[^1] == ']' && TryCounters(cs[1..^1], out var ct)) counters = ct;
+                else diags.Error(line.At(_tokens[2].Column), "bad policy counters: expected [packets:bytes]");
+            }
+            AddDeclaration(line, name, policy, counters, line.At(col + 1));
+        }
+
+        private void AddDeclaration(SourceLine line, ReadOnlySpan<char> nameSpan, string policyText, Counters? counters, SourceLocation at)
+        {
+            var name = _pool.Get(nameSpan);
+            if (name.Length == 0) { diags.Error(at, "empty chain name"); return; }
+            if (name.Length > MaxChainName) diags.Error(at, $"chain name \"{Values.Trunc(name)}\" is {name.Length} characters long; the limit is {MaxChainName}");
+            var draft = _current;
+            // In a headerless paste, a declaration after rules, or a repeated name, starts the next table's block.
+            if (draft is { Headerless: true } && (draft.RulesStarted || draft.Declared.Contains(name))) { _current = null; draft = null; }
+            draft ??= Target(line)!;
+            if (draft.Declared.Contains(name)) { diags.Error(at, $"chain {name} is declared twice in table {draft.Name?.Name() ?? "?"}"); return; }
+            Policy policy;
+            bool builtin = Hooks.TryParseChain(name, out _);
+            switch (policyText)
+            {
+                case "ACCEPT": policy = Policy.Accept; break;
+                case "DROP": policy = Policy.Drop; break;
+                case "-": policy = Policy.None; break;
+                default:
+                    diags.Error(at.WithColumn(at.Column + name.Length + 1), $"bad policy \"{Values.Trunc(policyText)}\" for chain {name}: a builtin chain's policy is ACCEPT or DROP, a user chain's is \"-\"");
+                    policy = Policy.None; break;
+            }
+            if (!builtin && policy != Policy.None)
+                diags.Error(at, $"chain {name} is not a builtin chain, so it cannot have a policy (write \"-\")");
+            draft.Declared.Add(name);
+            draft.Declarations.Add((name, line, policy, counters, at));
+        }
+
+        public Ruleset Result()
+        {
+            var tables = new List<Table>();
+            var byDraft = new Dictionary<TableDraft, Table>();
+            var inference = TableInferrer.Infer(_drafts.Where(d => d.Headerless).ToList(), diags);
+            foreach (var d in _drafts)
+            {
+                if (d.Skip) continue;
+                TableInference? inf = null;
+                TableName name;
+                if (d.Headerless) { (name, inf) = inference[d]; }
+                else name = d.Name!.Value;
+                var table = TableAssembler.Assemble(d, name, inf, diags);
+                tables.Add(table);
+                byDraft[d] = table;
+            }
+            var items = new List<object>(_items.Count);
+            foreach (var it in _items)
+            {
+                if (it is TableDraft td) { if (byDraft.TryGetValue(td, out var t)) items.Add(t); }
+                else items.Add(it);
+            }
+            return new Ruleset { Family = family, Tables = tables, Items = items, Source = file };
+        }
+    }
+}

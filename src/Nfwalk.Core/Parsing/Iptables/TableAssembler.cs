@@ -1,0 +1,73 @@
+using Nfwalk.Diagnostics;
+using Nfwalk.Model;
+
+namespace Nfwalk.Parsing.Iptables;
+
+/// <summary>Turns a table draft (declarations and rules in file order) into an immutable <see cref="Table"/>.</summary>
+internal static class TableAssembler
+{
+    public static Table Assemble(SaveParser.TableDraft d, TableName name, TableInference? inference, DiagnosticBag diags)
+    {
+        var hooks = name.Hooks();
+        var rulesByChain = new Dictionary<string, List<ParsedRule>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var r in d.Rules)
+        {
+            if (!rulesByChain.TryGetValue(r.Chain, out var list)) { list = new List<ParsedRule>(); rulesByChain[r.Chain] = list; order.Add(r.Chain); }
+            list.Add(r);
+        }
+
+        var chains = new List<Chain>(d.Declarations.Count + 5);
+        var declared = new HashSet<string>(StringComparer.Ordinal);
+        // builtin chains used by rules but never declared come first, in hook order (as iptables-save lists them)
+        foreach (var h in Hooks.All)
+        {
+            var n = h.ChainName();
+            if ((hooks & h.AsSet()) == 0 || d.Declared.Contains(n) || !rulesByChain.ContainsKey(n)) continue;
+            chains.Add(Build(n, h, Policy.Accept, null, null, rulesByChain[n]));
+            declared.Add(n);
+        }
+        foreach (var (cname, line, policy, counters, at) in d.Declarations)
+        {
+            Hook? hook = null;
+            if (Hooks.TryParseChain(cname, out var h))
+            {
+                if ((hooks & h.AsSet()) != 0) hook = h;
+                else diags.Error(at, $"table {name.Name()} has no builtin chain {cname} (its builtin chains are {hooks.Describe()})"
+                    + (inference is not null ? " — the table was inferred, so the inference may be wrong" : ""));
+            }
+            var p = hook is null ? Policy.None : policy == Policy.None ? Policy.Accept : policy;
+            chains.Add(Build(cname, hook, p, counters, line, rulesByChain.GetValueOrDefault(cname)));
+            declared.Add(cname);
+        }
+        foreach (var cname in order)
+        {
+            if (declared.Contains(cname)) continue;
+            var rules = rulesByChain[cname];
+            Hook? hook = null;
+            if (Hooks.TryParseChain(cname, out var h))
+            {
+                if ((hooks & h.AsSet()) != 0) hook = h;
+                else diags.Error(rules[0].ChainAt, $"table {name.Name()} has no builtin chain {cname} (its builtin chains are {hooks.Describe()})"
+                    + (inference is not null ? " — the table was inferred, so the inference may be wrong" : ""));
+            }
+            else if (!d.Headerless)
+                diags.Error(rules[0].ChainAt, $"chain {cname} is not declared in table {name.Name()} (no \":{cname} - [0:0]\" line); iptables-restore refuses rules for an unknown chain");
+            chains.Add(Build(cname, hook, hook is null ? Policy.None : Policy.Accept, null, null, rules));
+            declared.Add(cname);
+        }
+        return new Table { Name = name, Chains = chains, Inference = inference, Header = d.Header, Commit = d.Commit };
+    }
+
+    private static Chain Build(string name, Hook? hook, Policy policy, Counters? counters, SourceLine? decl, List<ParsedRule>? parsed)
+    {
+        var rules = new List<Rule>(parsed?.Count ?? 0);
+        if (parsed is not null)
+        {
+            int n = 0;
+            foreach (var p in parsed)
+                rules.Add(new Rule { ChainName = name, Number = ++n, Matches = p.Matches, Target = p.Target, Counters = p.Counters, Source = p.Source });
+        }
+        return new Chain { Name = name, Hook = hook, Policy = policy, PolicyCounters = counters, Declaration = decl, Rules = rules };
+    }
+}
