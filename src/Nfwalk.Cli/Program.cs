@@ -1,8 +1,31 @@
-using Nfwalk.Parsing.Iptables;
-using Nfwalk.Printing;
-using Nfwalk.Model;
-var r = SaveParser.ParseFile(args[0]);
-foreach (var d in r.Diagnostics) Console.Error.WriteLine(d);
-foreach (var t in r.Ruleset.Tables) Console.Error.WriteLine($"table {t.Name.Name()} {t.Inference?.Certainty} {string.Join(" | ", t.Inference?.Reasons ?? [])} DOUBT {t.Inference?.Doubt}");
-Console.Write(SavePrinter.Print(r.Ruleset));
-return 0;
+using System.CommandLine;
+using Nfwalk.Cli.Commands;
+
+namespace Nfwalk.Cli;
+
+public static class Program
+{
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("nfwalk: explains iptables rulesets and walks packets through them exactly as the Linux kernel does.");
+        root.Subcommands.Add(CheckCommand.Create());
+        root.Subcommands.Add(ExplainCommand.Create());
+        root.Subcommands.Add(PrintCommand.Create());
+        return root;
+    }
+
+    public static int Main(string[] args)
+    {
+        try
+        {
+            return BuildRoot().Parse(args).Invoke();
+        }
+        catch (Exception e)
+        {
+            // Bad input must never end in a stack trace; this is a bug in nfwalk, said plainly.
+            Console.Error.WriteLine($"nfwalk: internal error ({e.GetType().Name}: {e.Message}). This is a bug in nfwalk; please report it with the input that caused it.");
+            if (Environment.GetEnvironmentVariable("NFWALK_DEBUG") == "1") Console.Error.WriteLine(e);
+            return 3;
+        }
+    }
+}

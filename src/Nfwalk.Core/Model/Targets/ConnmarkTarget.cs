@@ -56,7 +56,7 @@ public sealed class ConnmarkTarget : Target
     {
         if (copyMask == uint.MaxValue && clearMask == uint.MaxValue && shift.Length == 0) return $"copies the whole {from} into the {to}";
         if (copyMask == clearMask && shift.Length == 0)
-            return $"copies {MarkText.Bits(copyMask)} of the {from} into the {to}, other {to} bits kept";
+            return $"copies {MarkText.Bits(copyMask)} of the {from} into the {to}, other {to.Replace(' ', '-')} bits kept";
         return $"computes {to} = ({to} & ~{Values.Hex(clearMask)}) ^ ({from} & {Values.Hex(copyMask)}){shift}: "
              + $"clears {MarkText.Bits(clearMask)} of the {to}, then XORs in {MarkText.Bits(copyMask)} of the {from}"
              + ((copyMask & ~clearMask) != 0 ? $" — copied bits outside {Values.Hex(clearMask)} are toggled, not set" : "");

@@ -1,0 +1,29 @@
+using System.CommandLine;
+using Nfwalk.Diagnostics;
+using Nfwalk.Semantics.Analysis;
+
+namespace Nfwalk.Cli.Commands;
+
+/// <summary>nfwalk check FILE: parse and validate like iptables-restore --test. Silent with exit 0 when good.</summary>
+public static class CheckCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<string>("FILE") { Description = "iptables-save output (or a node snapshot directory, or - for standard input)" };
+        var family = new Option<string?>("--family") { Description = "4 or 6 (default: from the file's header)" };
+        var strict = new Option<bool>("--strict") { Description = "also fail on warnings" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "also print warnings and remarks (unknown extensions)" };
+        var cmd = new Command("check", "Parse and validate a ruleset the way iptables-restore --test would: silent and exit 0 when it is good, every problem with file:line:column and exit 1 otherwise.")
+        { file, family, strict, verbose };
+        cmd.SetAction(pr =>
+        {
+            var result = RulesInput.Load(pr.GetValue(file)!, pr.GetValue(family));
+            var diags = result.Diagnostics.Concat(RulesetValidator.Validate(result.Ruleset)).ToList();
+            bool fail = diags.Any(d => d.Severity == Severity.Error) || (pr.GetValue(strict) && diags.Any(d => d.Severity == Severity.Warning));
+            if (fail || pr.GetValue(verbose))
+                RulesInput.WriteDiagnostics(diags, Console.Error, pr.GetValue(verbose));
+            return fail ? 1 : 0;
+        });
+        return cmd;
+    }
+}

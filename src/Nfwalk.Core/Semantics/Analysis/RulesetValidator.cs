@@ -1,0 +1,86 @@
+using Nfwalk.Diagnostics;
+using Nfwalk.Model;
+using Nfwalk.Model.Matches;
+using Nfwalk.Model.Targets;
+
+namespace Nfwalk.Semantics.Analysis;
+
+/// <summary>
+/// The checks iptables-restore and the kernel make when a ruleset is loaded: chains that exist, targets and matches
+/// in tables and hooks that accept them (the kernel's xt_check_target/xt_check_match hook masks, computed from
+/// every builtin chain a user chain is reachable from), and loops between user chains.
+/// </summary>
+public static class RulesetValidator
+{
+    public static IReadOnlyList<Diagnostic> Validate(Ruleset ruleset, ISet<string>? knownSets = null)
+    {
+        var diags = new DiagnosticBag();
+        foreach (var table in ruleset.Tables) ValidateTable(table, diags, knownSets);
+        return diags.Items;
+    }
+
+    private static void ValidateTable(Table table, DiagnosticBag diags, ISet<string>? knownSets)
+    {
+        var g = new ChainGraph(table);
+        var tname = table.Name.Name();
+        foreach (var chain in table.Chains)
+        {
+            var hooks = g.HooksOf(chain.Name);
+            foreach (var rule in chain.Rules)
+            {
+                foreach (var m in rule.Matches)
+                {
+                    if (m is InterfaceMatch im && chain.Hook is { } h && (im.AllowedHooks & h.AsSet()) == 0)
+                        diags.Error(m.Location, $"can't use {im.Name} with {chain.Name}: {(im.IsInput ? "packets in this chain have no input interface" : "the output interface is not known yet in this chain")}");
+                    else if (m is InterfaceMatch im2 && chain.Hook is null && hooks != 0 && (im2.AllowedHooks & hooks) != hooks)
+                        diags.Warning(m.Location, $"{im2.Name} in chain {chain.Name}, which is reached from {hooks.Describe()}: from {(hooks & ~im2.AllowedHooks).Describe()} the test is {(im2.Negated ? "always true" : "never true")}");
+                    else if (m is not InterfaceMatch && hooks != 0 && (m.AllowedHooks & hooks) != hooks)
+                        diags.Error(m.Location, $"the {m.Name} match is only valid in {m.AllowedHooks.Describe()}, but chain {chain.Name} is reached from {(hooks & ~m.AllowedHooks).Describe()}; the kernel refuses this rule");
+                    if (m is SetMatch sm && knownSets is not null && !knownSets.Contains(sm.SetName))
+                        diags.Error(m.Location, $"ipset \"{sm.SetName}\" does not exist in the given ipset file; iptables-restore refuses a rule naming an unknown set");
+                    if (m.IsUnknown)
+                        diags.Info(m.Location, $"the {m.Name} match is not modelled by nfwalk: it is kept and printed back, and walks report it as unknown");
+                }
+                var t = rule.Target;
+                if (t is null) continue;
+                if (t is VerdictTarget { Verdict: Verdict.Drop } && table.Name == TableName.Nat)
+                {
+                    diags.Error(t.Location, "DROP in the nat table: iptables refuses it (\"The nat table is not intended for filtering\")");
+                    continue;
+                }
+                if (t is JumpTarget j)
+                {
+                    if (!g.Exists(j.Chain))
+                    {
+                        if (table.IsHeaderless) diags.Info(t.Location, $"chain {j.Chain} is not part of this fragment; what it does is unknown");
+                        else diags.Error(t.Location, $"{(j.IsGoto ? "goto" : "jump")} to chain {j.Chain}, which does not exist in table {tname} (and is not a known target)");
+                    }
+                    else if (g[j.Chain]!.IsBuiltin)
+                        diags.Error(t.Location, $"{(j.IsGoto ? "goto" : "jump")} to builtin chain {j.Chain}: only user-defined chains can be jump targets");
+                    continue;
+                }
+                if ((t.AllowedTables & table.Name.AsSet()) == 0)
+                {
+                    diags.Error(t.Location, $"the {t.Name} target is only valid in the {t.AllowedTables.Describe()} table, not in {tname}; the kernel refuses it");
+                    continue;
+                }
+                if (hooks != 0 && (t.AllowedHooks & hooks) != hooks)
+                    diags.Error(t.Location, $"the {t.Name} target is only usable from {t.AllowedHooks.Describe()}, but chain {chain.Name} is reached from {(hooks & ~t.AllowedHooks).Describe()}; the kernel refuses this rule");
+                if (t.IsUnknown)
+                    diags.Info(t.Location, $"the {t.Name} target is not modelled by nfwalk: it is kept and printed back; walks report it and {(t.IsTerminating ? "stop there" : "assume it continues")}");
+            }
+        }
+        foreach (var loop in g.Loops)
+        {
+            var first = g[loop[0]]!;
+            var rule = first.Rules.FirstOrDefault(r => r.Target is JumpTarget jt && jt.Chain == loop[1]);
+            diags.Error(rule?.Target?.Location ?? first.Location, $"loop between user chains: {string.Join(" -> ", loop)}; the kernel refuses rulesets with loops");
+        }
+        foreach (var c in table.Chains.Where(c => c.IsBuiltin))
+        {
+            int depth = g.MaxDepth(c.Name);
+            if (depth > 15)
+                diags.Warning(c.Location, $"user chains are nested {depth} deep below {c.Name}; iptables-nft refuses more than 15 (\"Too many links\"), legacy iptables loads it");
+        }
+    }
+}
