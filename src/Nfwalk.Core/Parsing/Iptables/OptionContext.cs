@@ -37,7 +37,8 @@ public sealed class OptionContext
     public SourceLocation At(Token t) => Line.At(t.Column);
     internal SourceLocation CurrentAt => AtEnd ? Line.At(Line.Length + 1) : At(_tokens[Pos]);
 
-    public void Error(SourceLocation at, string message) { _diags.Error(at, message); Failed = true; }
+    public int ErrorCount { get; private set; }
+    public void Error(SourceLocation at, string message) { _diags.Error(at, message); Failed = true; ErrorCount++; }
     public void Error(string message) => Error(OptionAt, message);
     public void Warning(SourceLocation at, string message) => _diags.Warning(at, message);
 

@@ -26,6 +26,7 @@ internal sealed class RuleParser
     {
         public string Name = name; public SourceLocation At = at; public MatchParser? Parser = parser; public bool Implicit = implicitProto;
         public List<string>? UnknownWords = parser is null ? new List<string>() : null;
+        public bool HadError;
     }
 
     /// <summary>Parses tokens[start..] of a rule whose chain name is already known.</summary>
@@ -36,6 +37,7 @@ internal sealed class RuleParser
         var modules = new List<ModuleSlot>(4);
         TargetParser? targetParser = null; string? targetName = null; SourceLocation targetAt = default; bool isGoto = false;
         List<string>? unknownTargetWords = null;
+        bool targetHadError = false;
         bool negate = false; SourceLocation negAt = default;
         int errorsBefore = _diags.Items.Count;
 
@@ -149,12 +151,13 @@ internal sealed class RuleParser
 
             // An extension option: offer it to the modules (latest first), the target, then an implicit protocol module.
             bool taken = false;
+            int errs = ctx.ErrorCount;
             for (int i = modules.Count - 1; i >= 0 && !taken; i--)
             {
                 var mp = modules[i].Parser;
-                if (mp is not null && mp.Accept(word, negate, ctx)) taken = true;
+                if (mp is not null && mp.Accept(word, negate, ctx)) { taken = true; modules[i].HadError |= ctx.ErrorCount != errs; }
             }
-            if (!taken && targetParser is not null && targetParser.Accept(word, negate, ctx)) taken = true;
+            if (!taken && targetParser is not null && targetParser.Accept(word, negate, ctx)) { taken = true; targetHadError |= ctx.ErrorCount != errs; }
             if (!taken && ctx.Protocol != 0 && !modules.Any(m => m.Implicit))
             {
                 var implicitParser = Extensions.CreateProtocolMatch(ctx.Protocol, _family);
@@ -190,7 +193,7 @@ internal sealed class RuleParser
         matches.AddRange(baseMatches);
         foreach (var slot in modules)
         {
-            ctx.OptionAt = slot.At; ctx.OptionName = "-m " + slot.Name; ctx.Failed = false;
+            ctx.OptionAt = slot.At; ctx.OptionName = "-m " + slot.Name; ctx.Failed = slot.HadError;
             if (slot.Parser is null)
             {
                 matches.Add(new UnknownMatch(slot.Name, slot.UnknownWords!) { Location = slot.At });
@@ -203,7 +206,7 @@ internal sealed class RuleParser
         Target? target = null;
         if (targetName is not null)
         {
-            ctx.OptionAt = targetAt; ctx.OptionName = "-j " + targetName; ctx.Failed = false;
+            ctx.OptionAt = targetAt; ctx.OptionName = "-j " + targetName; ctx.Failed = targetHadError;
             if (isGoto) target = new JumpTarget(targetName, true) { Location = targetAt };
             else if (Extensions.TryVerdict(targetName, out var verdict))
             {

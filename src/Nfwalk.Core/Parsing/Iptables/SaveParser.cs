@@ -97,7 +97,7 @@ public static class SaveParser
                 lineNo++;
                 int len = end - pos;
                 if (len > 0 && text[end - 1] == '\r') len--;
-                if (nl < 0 && len == 0) break;
+                if (nl < 0 && len == 0) { lineNo--; break; }
                 var line = new SourceLine(file, pos, len, lineNo);
                 ParseLine(line);
                 if (nl < 0) break;

@@ -1,0 +1,91 @@
+using Nfwalk.Diagnostics;
+using Nfwalk.Parsing.Iptables;
+using Nfwalk.Semantics.Analysis;
+
+namespace Nfwalk.Tests.Parsing;
+
+/// <summary>What iptables-restore and the kernel refuse when a ruleset is loaded (netfilter-semantics reference §5, E13).</summary>
+public class ValidationTests
+{
+    private static List<Diagnostic> Check(string text)
+    {
+        var r = SaveParser.Parse(text, "v.rules");
+        return r.Diagnostics.Concat(RulesetValidator.Validate(r.Ruleset)).ToList();
+    }
+
+    private static void Refused(string text, string fragment, int line)
+    {
+        var d = Check(text);
+        Assert.True(d.Any(x => x.Severity == Severity.Error && x.Location.Line == line && x.Message.Contains(fragment)),
+            $"expected an error on line {line} containing \"{fragment}\"; got:\n{string.Join("\n", d)}");
+    }
+
+    [Fact] public void Dnat_in_filter() => Refused("*filter\n-A INPUT -j DNAT --to-destination 1.2.3.4\nCOMMIT\n", "only valid in the nat table", 2);
+    [Fact] public void Dnat_in_nat_input() => Refused("*nat\n-A INPUT -j DNAT --to-destination 1.2.3.4\nCOMMIT\n", "only usable from PREROUTING/OUTPUT", 2);
+    [Fact] public void Snat_in_prerouting() => Refused("*nat\n-A PREROUTING -j SNAT --to-source 1.2.3.4\nCOMMIT\n", "only usable from INPUT/POSTROUTING", 2);
+    [Fact] public void Masquerade_in_output() => Refused("*nat\n-A OUTPUT -j MASQUERADE\nCOMMIT\n", "only usable from POSTROUTING", 2);
+    [Fact] public void Tproxy_outside_mangle() => Refused("*nat\n-A PREROUTING -p tcp -j TPROXY --on-port 1\nCOMMIT\n", "only valid in the mangle table", 2);
+    [Fact] public void Tproxy_in_mangle_output() => Refused("*mangle\n-A OUTPUT -p tcp -j TPROXY --on-port 1\nCOMMIT\n", "only usable from PREROUTING", 2);
+    [Fact] public void Tproxy_without_tcp_or_udp() => Refused("*mangle\n-A PREROUTING -j TPROXY --on-port 1\nCOMMIT\n", "-p tcp", 2);
+    [Fact] public void Ct_outside_raw() => Refused("*mangle\n-A PREROUTING -j CT --notrack\nCOMMIT\n", "only valid in the raw table", 2);
+    [Fact] public void Reject_in_mangle() => Refused("*mangle\n-A INPUT -j REJECT\nCOMMIT\n", "only valid in the filter table", 2);
+    [Fact] public void Drop_in_nat() => Refused("*nat\n-A PREROUTING -j DROP\nCOMMIT\n", "DROP in the nat table", 2);
+    [Fact] public void Output_interface_in_input() => Refused("*filter\n-A INPUT -o eth0 -j ACCEPT\nCOMMIT\n", "can't use -o with INPUT", 2);
+    [Fact] public void Input_interface_in_output() => Refused("*filter\n-A OUTPUT -i eth0 -j ACCEPT\nCOMMIT\n", "can't use -i with OUTPUT", 2);
+    [Fact] public void Owner_in_input() => Refused("*filter\n-A INPUT -m owner --uid-owner 0 -j ACCEPT\nCOMMIT\n", "owner match is only valid", 2);
+    [Fact] public void Socket_in_forward() => Refused("*mangle\n-A FORWARD -m socket -j ACCEPT\nCOMMIT\n", "socket match is only valid", 2);
+
+    [Fact]
+    public void Target_in_user_chain_reached_from_a_forbidding_hook()
+    {
+        var text = "*nat\n:PREROUTING ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n:SVC - [0:0]\n-A PREROUTING -j SVC\n-A POSTROUTING -j SVC\n-A SVC -p tcp -j DNAT --to-destination 10.0.0.1:80\nCOMMIT\n";
+        Refused(text, "reached from POSTROUTING", 7);
+    }
+
+    [Fact]
+    public void Loop_between_user_chains()
+    {
+        var text = "*filter\n:A - [0:0]\n:B - [0:0]\n-A A -j B\n-A B -j A\nCOMMIT\n";
+        Refused(text, "loop between user chains: A -> B -> A", 4);
+    }
+
+    [Fact]
+    public void Self_loop() => Refused("*filter\n:A - [0:0]\n-A A -j A\nCOMMIT\n", "loop between user chains: A -> A", 3);
+
+    [Fact]
+    public void Jump_to_builtin_chain() => Refused("*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -j OUTPUT\nCOMMIT\n", "only user-defined chains", 4);
+
+    [Fact]
+    public void Deep_nesting_warns()
+    {
+        var sb = new System.Text.StringBuilder("*filter\n:INPUT ACCEPT [0:0]\n");
+        for (int i = 0; i < 17; i++) sb.Append($":C{i} - [0:0]\n");
+        sb.Append("-A INPUT -j C0\n");
+        for (int i = 0; i < 16; i++) sb.Append($"-A C{i} -j C{i + 1}\n");
+        sb.Append("COMMIT\n");
+        Assert.Contains(Check(sb.ToString()), d => d.Severity == Severity.Warning && d.Message.Contains("more than 15"));
+    }
+
+    [Fact]
+    public void Good_ruleset_has_no_errors()
+    {
+        var text = "*nat\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n:SVC - [0:0]\n-A PREROUTING -j SVC\n-A OUTPUT -j SVC\n-A SVC -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.0.0.1:8080\n-A POSTROUTING -o eth0 -j MASQUERADE\nCOMMIT\n";
+        Assert.DoesNotContain(Check(text), d => d.Severity == Severity.Error);
+    }
+
+    [Fact]
+    public void Unreachable_user_chain_is_not_hook_checked_like_the_kernel()
+    {
+        // the kernel only checks hook masks of chains reachable from a builtin chain (mark_source_chains)
+        var text = "*nat\n:ORPHAN - [0:0]\n-A ORPHAN -j MASQUERADE\nCOMMIT\n";
+        Assert.DoesNotContain(Check(text), d => d.Severity == Severity.Error);
+    }
+
+    [Fact]
+    public void Unknown_set_is_refused_when_sets_are_given()
+    {
+        var r = SaveParser.Parse("*filter\n-A INPUT -m set --match-set nope src -j DROP\nCOMMIT\n", "v.rules");
+        var d = RulesetValidator.Validate(r.Ruleset, new HashSet<string> { "other" });
+        Assert.Contains(d, x => x.Severity == Severity.Error && x.Message.Contains("\"nope\" does not exist"));
+    }
+}
