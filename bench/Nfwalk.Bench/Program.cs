@@ -1,1 +1,42 @@
-System.Console.WriteLine("bench");
+using System.Diagnostics;
+using BenchmarkDotNet.Running;
+using Nfwalk.Bench;
+using Nfwalk.Parsing.Iptables;
+
+// dotnet run -c Release --project bench/Nfwalk.Bench -- generate OUT [services] [endpoints]
+// dotnet run -c Release --project bench/Nfwalk.Bench -- measure FILE      (quick MB/s and peak memory, no BenchmarkDotNet)
+// dotnet run -c Release --project bench/Nfwalk.Bench -- [BenchmarkDotNet arguments, e.g. --filter *Parse*]
+if (args.Length >= 2 && args[0] == "generate")
+{
+    int services = args.Length > 2 ? int.Parse(args[2]) : 10_000, endpoints = args.Length > 3 ? int.Parse(args[3]) : 3;
+    var text = KubeProxyDumpGenerator.Generate(services, endpoints);
+    File.WriteAllText(args[1], text);
+    Console.WriteLine($"{args[1]}: {text.Count(c => c == '\n')} lines, {text.Length / 1e6:F1} MB");
+    return 0;
+}
+if (args.Length >= 2 && args[0] == "measure")
+{
+    var text = File.ReadAllText(args[1]);
+    double mb = System.Text.Encoding.UTF8.GetByteCount(text) / 1e6;
+    for (int i = 0; i < 3; i++) SaveParser.Parse(text, args[1]); // warm-up (tiered JIT)
+    var times = new List<double>();
+    long allocated = 0;
+    for (int i = 0; i < 10; i++)
+    {
+        GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+        long a0 = GC.GetTotalAllocatedBytes(true);
+        var sw = Stopwatch.StartNew();
+        var r = SaveParser.Parse(text, args[1]);
+        sw.Stop();
+        allocated = GC.GetTotalAllocatedBytes(true) - a0;
+        times.Add(sw.Elapsed.TotalSeconds);
+        GC.KeepAlive(r);
+    }
+    times.Sort();
+    var median = times[times.Count / 2];
+    var peak = File.ReadAllLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM"))?.Split(':')[1].Trim();
+    Console.WriteLine($"input {mb:F1} MB; parse median {median * 1000:F1} ms = {mb / median:F0} MB/s (best {mb / times[0]:F0} MB/s); allocated {allocated / 1e6:F0} MB per parse; process peak RSS {peak}");
+    return 0;
+}
+BenchmarkSwitcher.FromAssembly(typeof(ParseBenchmarks).Assembly).Run(args);
+return 0;

@@ -17,8 +17,11 @@ public static class CheckCommand
         { file, family, strict, verbose };
         cmd.SetAction(pr =>
         {
+            var timing = Environment.GetEnvironmentVariable("NFWALK_TIMING") == "1" ? System.Diagnostics.Stopwatch.StartNew() : null;
             var result = RulesInput.Load(pr.GetValue(file)!, pr.GetValue(family));
+            var parsed = timing?.Elapsed;
             var diags = result.Diagnostics.Concat(RulesetValidator.Validate(result.Ruleset)).ToList();
+            if (timing is not null) Console.Error.WriteLine($"nfwalk: parse {parsed!.Value.TotalMilliseconds:F0} ms, validate {(timing.Elapsed - parsed.Value).TotalMilliseconds:F0} ms");
             bool fail = diags.Any(d => d.Severity == Severity.Error) || (pr.GetValue(strict) && diags.Any(d => d.Severity == Severity.Warning));
             if (fail || pr.GetValue(verbose))
                 RulesInput.WriteDiagnostics(diags, Console.Error, pr.GetValue(verbose));

@@ -8,7 +8,10 @@ public sealed class Rule
 {
     public required string ChainName { get; init; }
     /// <summary>1-based position in its chain, as iptables -L --line-numbers counts.</summary>
-    public required int Number { get; init; }
+    public int Number { get; internal set; }
+    /// <summary>Column of the chain name after -A (for messages about the chain).</summary>
+    public int ChainColumn { get; init; }
+    public SourceLocation ChainLocation => Source.At(ChainColumn);
     public required IReadOnlyList<Match> Matches { get; init; }
     /// <summary>Null when the rule has no -j/-g: it only counts packets.</summary>
     public Target? Target { get; init; }

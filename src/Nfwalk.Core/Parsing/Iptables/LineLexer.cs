@@ -52,6 +52,9 @@ public static class LineLexer
     public static string Value(string text, in Token t)
     {
         if (!t.Quoted) return text.Substring(t.Start, t.Length);
+        var raw = text.AsSpan(t.Start, t.Length);
+        // the common case: "..." with no escapes inside
+        if (raw.Length >= 2 && raw[0] == '"' && raw[^1] == '"' && raw[1..^1].IndexOfAny('"', '\\') < 0) return raw[1..^1].ToString();
         var sb = new StringBuilder(t.Length);
         bool inQuote = false;
         for (int i = t.Start; i < t.Start + t.Length; i++)

@@ -10,25 +10,42 @@ namespace Nfwalk.Parsing.Iptables;
 /// </summary>
 public sealed class OptionContext
 {
-    private readonly string _text;
-    private readonly List<Token> _tokens;
+    private string _text = "";
+    private List<Token> _tokens = [];
     private readonly DiagnosticBag _diags;
     private readonly StringPool _pool;
     internal int Pos;
 
-    internal OptionContext(string text, List<Token> tokens, SourceLine line, DiagnosticBag diags, StringPool pool, IpFamily family)
+    internal OptionContext(DiagnosticBag diags, StringPool pool, IpFamily family)
     {
-        _text = text; _tokens = tokens; Line = line; _diags = diags; _pool = pool; Family = family;
+        _diags = diags; _pool = pool; Family = family;
     }
 
-    public SourceLine Line { get; }
+    /// <summary>Points the cursor at the next rule line (the context is reused to keep parsing allocation-free).</summary>
+    internal void Reset(string text, List<Token> tokens, SourceLine line, int start)
+    {
+        _text = text; _tokens = tokens; Line = line; Pos = start;
+        Protocol = 0; ProtocolNegated = false; Failed = false; _optionToken = -1; _optionName = null;
+    }
+
+    public SourceLine Line { get; private set; }
     public IpFamily Family { get; }
     /// <summary>The -p protocol of the rule (0 when none or "all"), known once base options were read.</summary>
     public byte Protocol { get; internal set; }
     public bool ProtocolNegated { get; internal set; }
     /// <summary>Location of the option currently being parsed.</summary>
     public SourceLocation OptionAt { get; internal set; }
-    public string OptionName { get; internal set; } = "";
+    private int _optionToken = -1;
+    private string? _optionName;
+    /// <summary>The option being parsed, as written (made into a string only when a message needs it).</summary>
+    public string OptionName
+    {
+        get => _optionName ??= _optionToken >= 0 ? _text.Substring(_tokens[_optionToken].Start, _tokens[_optionToken].Length) : _prefix is not null ? _prefix + _suffix : "";
+        internal set { _optionName = value; _optionToken = -1; _prefix = null; }
+    }
+    internal void SetOption(int tokenIndex, SourceLocation at) { _optionToken = tokenIndex; _optionName = null; _prefix = null; OptionAt = at; }
+    private string? _prefix, _suffix;
+    internal void SetOptionText(string prefix, string name, SourceLocation at) { _prefix = prefix; _suffix = name; _optionName = null; _optionToken = -1; OptionAt = at; }
     public bool Failed { get; internal set; }
 
     public bool AtEnd => Pos >= _tokens.Count;

@@ -6,9 +6,6 @@ using Nfwalk.Model.Targets;
 
 namespace Nfwalk.Parsing.Iptables;
 
-/// <summary>The parts of one "-A CHAIN ..." line before chains are assembled.</summary>
-public sealed record ParsedRule(string Chain, SourceLocation ChainAt, IReadOnlyList<Match> Matches, Target? Target, Counters? Counters, SourceLine Source, bool HadErrors);
-
 /// <summary>
 /// Parses the words of one rule the way iptables does: base options, "-m" modules with their options
 /// (in any order; an option goes to the module that knows it), "!" before an option or, old style, before its value,
@@ -20,26 +17,35 @@ internal sealed class RuleParser
     private readonly StringPool _pool;
     private readonly IpFamily _family;
 
-    public RuleParser(DiagnosticBag diags, StringPool pool, IpFamily family) { _diags = diags; _pool = pool; _family = family; }
+    private readonly OptionContext _ctx;
+    private readonly List<Match> _baseMatches = new(6);
+    private readonly List<ModuleSlot> _modules = new(6);
 
-    private sealed class ModuleSlot(string name, SourceLocation at, MatchParser? parser, bool implicitProto)
+    public RuleParser(DiagnosticBag diags, StringPool pool, IpFamily family)
+    {
+        _diags = diags; _pool = pool; _family = family;
+        _ctx = new OptionContext(diags, pool, family);
+    }
+
+    private struct ModuleSlot(string name, SourceLocation at, MatchParser? parser, bool implicitProto)
     {
         public string Name = name; public SourceLocation At = at; public MatchParser? Parser = parser; public bool Implicit = implicitProto;
         public List<string>? UnknownWords = parser is null ? new List<string>() : null;
         public bool HadError;
     }
 
-    /// <summary>Parses tokens[start..] of a rule whose chain name is already known.</summary>
-    public ParsedRule Parse(string text, List<Token> tokens, int start, string chain, SourceLocation chainAt, SourceLine line, Counters? counters)
+    /// <summary>Parses tokens[start..] of a rule whose chain name is already known. The rule's number is set when its chain is assembled.</summary>
+    public Rule Parse(string text, List<Token> tokens, int start, string chain, int chainColumn, SourceLine line, Counters? counters)
     {
-        var ctx = new OptionContext(text, tokens, line, _diags, _pool, _family) { Pos = start };
-        var baseMatches = new List<Match>(4);
-        var modules = new List<ModuleSlot>(4);
+        var ctx = _ctx;
+        ctx.Reset(text, tokens, line, start);
+        var baseMatches = _baseMatches; baseMatches.Clear();
+        var modules = _modules; modules.Clear();
+        bool hasImplicit = false;
         TargetParser? targetParser = null; string? targetName = null; SourceLocation targetAt = default; bool isGoto = false;
         List<string>? unknownTargetWords = null;
         bool targetHadError = false;
         bool negate = false; SourceLocation negAt = default;
-        int errorsBefore = _diags.Items.Count;
 
         while (!ctx.AtEnd)
         {
@@ -59,9 +65,8 @@ internal sealed class RuleParser
                 ctx.Pos++;
                 continue;
             }
+            ctx.SetOption(ctx.Pos, at);
             ctx.Pos++;
-            ctx.OptionAt = at;
-            ctx.OptionName = word.ToString();
 
             switch (word)
             {
@@ -72,8 +77,9 @@ internal sealed class RuleParser
                     negate |= ctx.TakeOldStyleBang();
                     if (ctx.TryPrefix(out var p))
                     {
-                        if (baseMatches.Any(m => m is AddressMatch am && am.Direction == (src ? Direction.Source : Direction.Destination)))
-                            ctx.Error(at, $"multiple {(src ? "-s" : "-d")} flags not allowed");
+                        foreach (var bm in baseMatches)
+                            if (bm is AddressMatch am && am.Direction == (src ? Direction.Source : Direction.Destination))
+                                ctx.Error(at, $"multiple {(src ? "-s" : "-d")} flags not allowed");
                         baseMatches.Add(new AddressMatch(src ? Direction.Source : Direction.Destination, p, negate) { Location = negate ? negAt : at });
                     }
                     negate = false;
@@ -155,16 +161,20 @@ internal sealed class RuleParser
             for (int i = modules.Count - 1; i >= 0 && !taken; i--)
             {
                 var mp = modules[i].Parser;
-                if (mp is not null && mp.Accept(word, negate, ctx)) { taken = true; modules[i].HadError |= ctx.ErrorCount != errs; }
+                if (mp is not null && mp.Accept(word, negate, ctx))
+                {
+                    taken = true;
+                    if (ctx.ErrorCount != errs) { var slot = modules[i]; slot.HadError = true; modules[i] = slot; }
+                }
             }
             if (!taken && targetParser is not null && targetParser.Accept(word, negate, ctx)) { taken = true; targetHadError |= ctx.ErrorCount != errs; }
-            if (!taken && ctx.Protocol != 0 && !modules.Any(m => m.Implicit))
+            if (!taken && ctx.Protocol != 0 && !hasImplicit)
             {
                 var implicitParser = Extensions.CreateProtocolMatch(ctx.Protocol, _family);
                 if (implicitParser is not null && implicitParser.Accept(word, negate, ctx))
                 {
                     modules.Add(new ModuleSlot(Extensions.ProtocolModuleName(ctx.Protocol, _family), at, implicitParser, true));
-                    taken = true;
+                    taken = hasImplicit = true;
                 }
             }
             if (!taken && targetName is not null && targetParser is null && !isGoto && !Extensions.TryVerdict(targetName, out _))
@@ -188,25 +198,28 @@ internal sealed class RuleParser
         if (negate) ctx.Error(negAt, "\"!\" at the end of the rule negates nothing");
 
         // Build: base fields in save order, then modules in the order given.
-        var matches = new List<Match>(baseMatches.Count + modules.Count);
-        baseMatches.Sort((a, b) => a.BaseOrder.CompareTo(b.BaseOrder));
-        matches.AddRange(baseMatches);
-        foreach (var slot in modules)
+        var matches = new Match[baseMatches.Count + modules.Count];
+        int mi = 0;
+        if (baseMatches.Count > 1) baseMatches.Sort(static (a, b) => a.BaseOrder.CompareTo(b.BaseOrder));
+        for (int i = 0; i < baseMatches.Count; i++) matches[mi++] = baseMatches[i];
+        for (int i = 0; i < modules.Count; i++)
         {
-            ctx.OptionAt = slot.At; ctx.OptionName = "-m " + slot.Name; ctx.Failed = slot.HadError;
+            var slot = modules[i];
+            ctx.SetOptionText("-m ", slot.Name, slot.At); ctx.Failed = slot.HadError;
             if (slot.Parser is null)
             {
-                matches.Add(new UnknownMatch(slot.Name, slot.UnknownWords!) { Location = slot.At });
+                matches[mi++] = new UnknownMatch(slot.Name, slot.UnknownWords!) { Location = slot.At };
                 continue;
             }
             var m = slot.Parser.Build(ctx);
-            if (m is not null) { SetLocation(m, slot.At); matches.Add(m); }
+            if (m is not null) { SetLocation(m, slot.At); matches[mi++] = m; }
         }
+        if (mi != matches.Length) Array.Resize(ref matches, mi);
 
         Target? target = null;
         if (targetName is not null)
         {
-            ctx.OptionAt = targetAt; ctx.OptionName = "-j " + targetName; ctx.Failed = targetHadError;
+            ctx.SetOptionText("-j ", targetName, targetAt); ctx.Failed = targetHadError;
             if (isGoto) target = new JumpTarget(targetName, true) { Location = targetAt };
             else if (Extensions.TryVerdict(targetName, out var verdict))
             {
@@ -227,7 +240,7 @@ internal sealed class RuleParser
             }
         }
 
-        return new ParsedRule(chain, chainAt, matches, target, counters, line, _diags.Items.Count > errorsBefore && _diags.HasErrors);
+        return new Rule { ChainName = chain, ChainColumn = chainColumn, Matches = matches.Length == 0 ? Array.Empty<Match>() : matches, Target = target, Counters = counters, Source = line };
     }
 
     private static void SetLocation(Match m, SourceLocation at) { if (!m.Location.IsKnown) m.Location = at; }

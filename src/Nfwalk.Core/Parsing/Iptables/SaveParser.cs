@@ -70,7 +70,7 @@ public static class SaveParser
         public bool Headerless;
         public SourceLine? Header, Commit;
         public readonly List<(string Name, SourceLine Line, Policy Policy, Counters? Counters, SourceLocation At)> Declarations = new();
-        public readonly List<ParsedRule> Rules = new();
+        public readonly List<Rule> Rules = new();
         public readonly HashSet<string> Declared = new(StringComparer.Ordinal);
         public bool RulesStarted;
         public bool Skip; // unknown table: lines ignored until COMMIT
@@ -117,7 +117,7 @@ public static class SaveParser
             char c = text[s];
 
             if (c == '#') { _items.Add(new CommentLine(text.Substring(s, e - s), line)); return; }
-            if (text.AsSpan(s, Math.Min(64, e - s)).IndexOf('\0') >= 0 || HasBinary(text, s, e))
+            if (HasBinary(text, s, e))
             {
                 diags.Error(line.At(col), "binary data where a line of iptables-save output was expected; line skipped");
                 return;
@@ -168,8 +168,8 @@ public static class SaveParser
                     var draft = Target(line);
                     if (draft is null) return;
                     draft.RulesStarted = true;
-                    var rule = _ruleParser!.Parse(text, _tokens, next, chain, line.At(ct.Column), line, counters);
-                    if (cmd[1] == 'I') draft.Rules.Insert(draft.Rules.FindIndex(r => r.Chain == chain) is var i and >= 0 ? i : draft.Rules.Count, rule);
+                    var rule = _ruleParser!.Parse(text, _tokens, next, chain, ct.Column, line, counters);
+                    if (cmd[1] == 'I') draft.Rules.Insert(draft.Rules.FindIndex(r => r.ChainName == chain) is var i and >= 0 ? i : draft.Rules.Count, rule);
                     else draft.Rules.Add(rule);
                     return;
                 }
@@ -195,9 +195,10 @@ public static class SaveParser
 
         private static bool HasBinary(string text, int s, int e)
         {
-            int n = Math.Min(e, s + 256), bad = 0;
-            for (int i = s; i < n; i++) { char c = text[i]; if ((c < 0x20 && c != '\t') || c == '\uFFFD') bad++; }
-            return bad > 0;
+            // a control character among the first characters means this is not text; the rest is checked by the lexer's rules
+            int n = Math.Min(e, s + 24);
+            for (int i = s; i < n; i++) { char c = text[i]; if ((c < 0x20 && c != '\t') || c == '\uFFFD') return true; }
+            return false;
         }
 
         private static bool TryCounters(ReadOnlySpan<char> s, out Counters c)

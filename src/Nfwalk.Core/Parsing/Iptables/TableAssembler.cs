@@ -9,11 +9,11 @@ internal static class TableAssembler
     public static Table Assemble(SaveParser.TableDraft d, TableName name, TableInference? inference, DiagnosticBag diags)
     {
         var hooks = name.Hooks();
-        var rulesByChain = new Dictionary<string, List<ParsedRule>>(StringComparer.Ordinal);
+        var rulesByChain = new Dictionary<string, List<Rule>>(StringComparer.Ordinal);
         var order = new List<string>();
         foreach (var r in d.Rules)
         {
-            if (!rulesByChain.TryGetValue(r.Chain, out var list)) { list = new List<ParsedRule>(); rulesByChain[r.Chain] = list; order.Add(r.Chain); }
+            if (!rulesByChain.TryGetValue(r.ChainName, out var list)) { list = new List<Rule>(); rulesByChain[r.ChainName] = list; order.Add(r.ChainName); }
             list.Add(r);
         }
 
@@ -48,25 +48,24 @@ internal static class TableAssembler
             if (Hooks.TryParseChain(cname, out var h))
             {
                 if ((hooks & h.AsSet()) != 0) hook = h;
-                else diags.Error(rules[0].ChainAt, $"table {name.Name()} has no builtin chain {cname} (its builtin chains are {hooks.Describe()})"
+                else diags.Error(rules[0].ChainLocation, $"table {name.Name()} has no builtin chain {cname} (its builtin chains are {hooks.Describe()})"
                     + (inference is not null ? " — the table was inferred, so the inference may be wrong" : ""));
             }
             else if (!d.Headerless)
-                diags.Error(rules[0].ChainAt, $"chain {cname} is not declared in table {name.Name()} (no \":{cname} - [0:0]\" line); iptables-restore refuses rules for an unknown chain");
+                diags.Error(rules[0].ChainLocation, $"chain {cname} is not declared in table {name.Name()} (no \":{cname} - [0:0]\" line); iptables-restore refuses rules for an unknown chain");
             chains.Add(Build(cname, hook, hook is null ? Policy.None : Policy.Accept, null, null, rules));
             declared.Add(cname);
         }
         return new Table { Name = name, Chains = chains, Inference = inference, Header = d.Header, Commit = d.Commit };
     }
 
-    private static Chain Build(string name, Hook? hook, Policy policy, Counters? counters, SourceLine? decl, List<ParsedRule>? parsed)
+    private static Chain Build(string name, Hook? hook, Policy policy, Counters? counters, SourceLine? decl, List<Rule>? parsed)
     {
-        var rules = new List<Rule>(parsed?.Count ?? 0);
+        IReadOnlyList<Rule> rules = parsed is null ? Array.Empty<Rule>() : parsed;
         if (parsed is not null)
         {
             int n = 0;
-            foreach (var p in parsed)
-                rules.Add(new Rule { ChainName = name, Number = ++n, Matches = p.Matches, Target = p.Target, Counters = p.Counters, Source = p.Source });
+            foreach (var p in parsed) p.Number = ++n;
         }
         return new Chain { Name = name, Hook = hook, Policy = policy, PolicyCounters = counters, Declaration = decl, Rules = rules };
     }

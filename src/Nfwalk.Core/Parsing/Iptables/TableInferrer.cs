@@ -28,7 +28,7 @@ internal static class TableInferrer
             // builtin chains
             var builtins = new List<string>();
             foreach (var (name, _, _, _, _) in b.Declarations) if (Hooks.TryParseChain(name, out _) && !builtins.Contains(name)) builtins.Add(name);
-            foreach (var r in b.Rules) if (Hooks.TryParseChain(r.Chain, out _) && !builtins.Contains(r.Chain)) builtins.Add(r.Chain);
+            foreach (var r in b.Rules) if (Hooks.TryParseChain(r.ChainName, out _) && !builtins.Contains(r.ChainName)) builtins.Add(r.ChainName);
             if (builtins.Count > 0)
             {
                 var byChains = TableSet.All;
@@ -148,7 +148,7 @@ internal static class TableInferrer
     /// <summary>Chain names and shapes well-known tools use (kube-proxy, Docker, Calico), as tie-breakers only.</summary>
     private static TableSet Conventions(SaveParser.TableDraft b, List<string> why)
     {
-        var names = b.Declarations.Select(d => d.Name).Concat(b.Rules.Select(r => r.Chain)).Distinct().ToList();
+        var names = b.Declarations.Select(d => d.Name).Concat(b.Rules.Select(r => r.ChainName)).Distinct().ToList();
         bool Any(Func<string, bool> f) => names.Any(f);
         if (Any(n => n.StartsWith("KUBE-SVC-") || n.StartsWith("KUBE-SEP-") || n.StartsWith("KUBE-XLB-") || n.StartsWith("KUBE-EXT-") || n == "KUBE-MARK-MASQ" || n == "KUBE-POSTROUTING" || n.StartsWith("cali-nat-")))
         { why.Add("its chain names are kube-proxy's/Calico's NAT chains (KUBE-SVC-*, KUBE-SEP-*, KUBE-MARK-MASQ, cali-nat-*), which live in nat"); return TableSet.Nat; }
