@@ -1,5 +1,6 @@
 using System.Text;
 using Nfwalk.Diagnostics;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model;
 
@@ -19,6 +20,9 @@ public abstract class Match
 
     /// <summary>A plain-English condition, e.g. "TCP destination port 80".</summary>
     public abstract string Explain();
+
+    /// <summary>The kernel's answer for this packet (each implementation names the kernel function it follows).</summary>
+    public abstract bool Evaluate(IPacketContext ctx);
 
     /// <summary>Builtin chains from which the kernel (or iptables) accepts this match.</summary>
     public virtual HookSet AllowedHooks => HookSet.All;

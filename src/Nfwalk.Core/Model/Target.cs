@@ -1,5 +1,6 @@
 using System.Text;
 using Nfwalk.Diagnostics;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model;
 
@@ -15,6 +16,9 @@ public abstract class Target
     public abstract void Print(StringBuilder sb);
 
     public abstract string Explain();
+
+    /// <summary>Carries out the target on the packet (kernel semantics) and says how the rule walk goes on.</summary>
+    public abstract TargetOutcome Apply(ITargetContext ctx);
 
     /// <summary>True when evaluation never continues with the next rule of the chain after this target.</summary>
     public abstract bool IsTerminating { get; }

@@ -1,5 +1,6 @@
 using System.Text;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -53,6 +54,15 @@ public sealed class AddrtypeMatch : Match
         if (LimitIfaceIn) parts.Add("only addresses of the input interface count");
         if (LimitIfaceOut) parts.Add("only addresses of the output interface count");
         return string.Join("; ", parts);
+    }
+
+    /// <summary>xt_addrtype.c addrtype_mt_v1: the FIB route type of the address (limited to the in/out interface when asked), tested against the type mask, XOR "!".</summary>
+    public override bool Evaluate(IPacketContext ctx)
+    {
+        string? limit = LimitIfaceIn ? ctx.InInterface : LimitIfaceOut ? ctx.OutInterface : null;
+        if (SourceTypes != 0 && !(((ctx.AddressType(ctx.Source, limit) & SourceTypes) != 0) ^ SourceNegated)) return false;
+        if (DestinationTypes != 0 && !(((ctx.AddressType(ctx.Destination, limit) & DestinationTypes) != 0) ^ DestinationNegated)) return false;
+        return true;
     }
 
     internal sealed class Parser : MatchParser

@@ -1,5 +1,6 @@
 using System.Text;
 using Nfwalk.Model.Net;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -27,6 +28,10 @@ public sealed class AddressMatch(Direction direction, IpPrefix prefix, bool nega
         var not = Negated ? " not" : "";
         return Prefix.IsHost ? $"{what} is{not} {Prefix.Address}" : $"{what} is{not} in {Prefix}";
     }
+    /// <summary>ip_packet_match: (addr &amp; mask) == net, XOR the inversion flag.</summary>
+    public override bool Evaluate(IPacketContext ctx)
+        => Prefix.Contains(Direction == Direction.Source ? ctx.Source : ctx.Destination) ^ Negated;
+
 }
 
 /// <summary>-i / -o: the input or output interface name; a trailing '+' makes it a prefix match (ip_packet_match / ifname compare).</summary>
@@ -65,6 +70,9 @@ public sealed class InterfaceMatch(bool isInput, string name, bool negated) : Ma
             ? $"{not} an interface whose name starts with \"{Interface[..^1]}\""
             : $"{not} interface {Interface}";
     }
+    /// <summary>ip_packet_match / ifname_compare: no device (e.g. -i in OUTPUT) never matches, so the negation is true.</summary>
+    public override bool Evaluate(IPacketContext ctx) => Matches(IsInput ? ctx.InInterface : ctx.OutInterface) ^ Negated;
+
 }
 
 /// <summary>-p: the layer-4 protocol number.</summary>
@@ -83,6 +91,9 @@ public sealed class ProtocolMatch(byte protocol, bool negated) : Match
 
     public override string Explain()
         => $"protocol is{(Negated ? " not" : "")} {Protocols.Name(Protocol).ToUpperInvariant()}";
+    /// <summary>ip_packet_match: protocol number compare, XOR the inversion flag.</summary>
+    public override bool Evaluate(IPacketContext ctx) => (ctx.Protocol == Protocol) ^ Negated;
+
 }
 
 /// <summary>-f: a second or later fragment of a fragmented IPv4 packet (fragment offset != 0).</summary>
@@ -93,4 +104,7 @@ public sealed class FragmentMatch(bool negated) : Match
     public override int BaseOrder => 5;
     public override void Print(StringBuilder sb) => sb.Append(Negated ? " ! -f" : " -f");
     public override string Explain() => Negated ? "is not a non-first fragment (unfragmented packets and first fragments)" : "is a second or later fragment (no L4 header)";
+    /// <summary>ip_packet_match: IPT_F_FRAG tests a non-zero fragment offset.</summary>
+    public override bool Evaluate(IPacketContext ctx) => ctx.IsFragment ^ Negated;
+
 }

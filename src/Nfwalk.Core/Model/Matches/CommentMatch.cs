@@ -1,5 +1,6 @@
 using System.Text;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -10,6 +11,9 @@ public sealed class CommentMatch(string comment) : Match
     public override string Name => "comment";
     public override void Print(StringBuilder sb) { sb.Append(" -m comment --comment"); Values.AppendSaveString(sb, Comment); }
     public override string Explain() => $"comment \"{Comment}\" (always true)";
+
+    /// <summary>xt_comment.c comment_mt: always true.</summary>
+    public override bool Evaluate(IPacketContext ctx) => true;
 
     internal sealed class Parser : MatchParser
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Nfwalk.Model.Net;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -142,6 +143,42 @@ public sealed class ConntrackMatch : Match
         return text;
     }
 
+    /// <summary>
+    /// xt_conntrack.c conntrack_mt: the state bit (INVALID without an entry, UNTRACKED, else NEW/RELATED/ESTABLISHED, plus SNAT/DNAT
+    /// from the status) is tested first; without an entry the result is "was --ctstate given and did it pass"; then the tuple tests.
+    /// </summary>
+    public override bool Evaluate(IPacketContext ctx)
+    {
+        var ct = ctx.Conntrack;
+        var bit = ctx.CtInfo switch
+        {
+            CtInfo.New => CtState.New, CtInfo.Related => CtState.Related, CtInfo.Established => CtState.Established,
+            CtInfo.Untracked => CtState.Untracked, _ => CtState.Invalid,
+        };
+        if (State is { } want)
+        {
+            var bits = bit;
+            if (ct is not null) { if (ct.SourceNatted) bits |= CtState.Snat; if (ct.DestinationNatted) bits |= CtState.Dnat; }
+            if (!(((want & bits) != 0) ^ StateNegated)) return false;
+        }
+        if (ct is null || ctx.CtInfo == CtInfo.Untracked) return State is not null;
+        if (DirectionOriginal is { } d && d == ct.IsReplyDirection) return false;
+        if (Proto is { } p && !((ct.Protocol == p) ^ ProtoNegated)) return false;
+        if (!Addr(OrigSrc, ct.OrigSource) || !Addr(OrigDst, ct.OrigDestination) || !Addr(ReplSrc, ct.ReplySource) || !Addr(ReplDst, ct.ReplyDestination)) return false;
+        if (!Port(OrigSrcPort, ct.OrigSourcePort) || !Port(OrigDstPort, ct.OrigDestinationPort) || !Port(ReplSrcPort, ct.ReplySourcePort) || !Port(ReplDstPort, ct.ReplyDestinationPort)) return false;
+        if (Status is { } st && !(((ct.Status & st) != 0) ^ StatusNegated)) return false;
+        if (Expire is { } e)
+        {
+            var left = ct.SecondsLeft;
+            bool inRange = left is { } l ? l >= e.Min && l <= e.Max : ctx.Assume(this, !ExpireNegated, "the connection's remaining lifetime is not modelled");
+            if (!(inRange ^ ExpireNegated) && left is not null) return false;
+        }
+        return true;
+    }
+
+    private static bool Addr(AddrTest? t, IpAddress a) => t is null || (t.Prefix.Contains(a) ^ t.Negated);
+    private static bool Port(PortTest? t, ushort p) => t is null || (t.Ports.Contains(p) ^ t.Negated);
+
     internal sealed class Parser : MatchParser
     {
         private CtState? _st; private bool _stn; private byte? _pr; private bool _prn;
@@ -252,6 +289,17 @@ public sealed class StateMatch : Match
         sb.Append(" --state ").Append(CtStateNames.Format(States));
     }
     public override string Explain() => $"conntrack state is {(Negated ? "NOT " : "")}{CtStateNames.Explain(States)}";
+
+    /// <summary>xt_state.c state_mt: the same state bit as --ctstate (no SNAT/DNAT bits).</summary>
+    public override bool Evaluate(IPacketContext ctx)
+    {
+        var bit = ctx.CtInfo switch
+        {
+            CtInfo.New => CtState.New, CtInfo.Related => CtState.Related, CtInfo.Established => CtState.Established,
+            CtInfo.Untracked => CtState.Untracked, _ => CtState.Invalid,
+        };
+        return ((States & bit) != 0) ^ Negated;
+    }
 
     internal sealed class Parser : MatchParser
     {

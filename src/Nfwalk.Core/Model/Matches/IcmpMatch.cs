@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Nfwalk.Model.Net;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -33,6 +34,15 @@ public sealed class IcmpMatch : Match
         var name = IcmpTypes.NameOf(IsV6, Type, CodeMin, CodeMax);
         var code = CodeMin == 0 && CodeMax == 0xff ? "any code" : $"code {CodeMin}";
         return $"{proto} type {Type}{(name is null ? "" : $" ({name})")}, {code}{(Negated ? " — negated: any other ICMP type/code" : "")}";
+    }
+
+    /// <summary>icmp_match / icmp_type_code_match: type 0xff ("any") matches every type; else type equal and code in range; XOR "!".</summary>
+    public override bool Evaluate(IPacketContext ctx)
+    {
+        if (ctx.IsFragment) return false;
+        if (ctx.Protocol != (IsV6 ? Protocols.Icmpv6 : Protocols.Icmp)) return false;
+        bool m = (Type == 0xff && !IsV6) || (ctx.IcmpType == Type && ctx.IcmpCode >= CodeMin && ctx.IcmpCode <= CodeMax);
+        return m ^ Negated;
     }
 
     internal sealed class Parser(bool v6) : MatchParser

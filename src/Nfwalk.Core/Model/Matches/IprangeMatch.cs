@@ -1,6 +1,7 @@
 using System.Text;
 using Nfwalk.Model.Net;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -24,6 +25,14 @@ public sealed class IprangeMatch : Match
         if (Source is { } s) p.Add($"source address is{(s.Negated ? " not" : "")} between {s.From} and {s.To} inclusive");
         if (Destination is { } d) p.Add($"destination address is{(d.Negated ? " not" : "")} between {d.From} and {d.To} inclusive");
         return string.Join("; ", p);
+    }
+
+    /// <summary>xt_iprange.c iprange_mt4: inclusive numeric comparison, XOR "!".</summary>
+    public override bool Evaluate(IPacketContext ctx)
+    {
+        if (Source is { } s && !((ctx.Source.CompareTo(s.From) >= 0 && ctx.Source.CompareTo(s.To) <= 0) ^ s.Negated)) return false;
+        if (Destination is { } d && !((ctx.Destination.CompareTo(d.From) >= 0 && ctx.Destination.CompareTo(d.To) <= 0) ^ d.Negated)) return false;
+        return true;
     }
 
     internal sealed class Parser : MatchParser

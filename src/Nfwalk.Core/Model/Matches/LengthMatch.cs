@@ -1,5 +1,6 @@
 using System.Text;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -17,6 +18,9 @@ public sealed class LengthMatch(ushort min, ushort max, bool negated) : Match
         if (Max != Min) sb.Append(':').Append(Max);
     }
     public override string Explain() => $"IP total length (headers included) is{(Negated ? " not" : "")} {(Min == Max ? $"{Min}" : $"between {Min} and {Max}")} bytes";
+
+    /// <summary>xt_length.c length_mt: the IP total length, inclusive range, XOR "!".</summary>
+    public override bool Evaluate(IPacketContext ctx) => (ctx.Length >= Min && ctx.Length <= Max) ^ Negated;
 
     internal sealed class Parser : MatchParser
     {

@@ -1,5 +1,6 @@
 using System.Text;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -34,6 +35,10 @@ public sealed class LimitMatch(uint period, uint burst) : Match
 
     public override string Explain()
         => $"rate limit: on average {RateText.Replace("/", " per ").Replace("min", "minute").Replace("sec", "second")}, bursts of up to {Burst} (the bucket starts full, so the first {Burst} packets always match; a single-packet walk treats this as matching)";
+
+    /// <summary>xt_limit.c limit_mt: the bucket starts full, so a single walked packet always passes.</summary>
+    public override bool Evaluate(IPacketContext ctx)
+        => ctx.Assume(this, true, $"rate limit {RateText}: the token bucket starts with {Burst} tokens, so this packet is assumed within the limit");
 
     internal sealed class Parser : MatchParser
     {

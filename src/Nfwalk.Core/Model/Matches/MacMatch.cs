@@ -1,5 +1,6 @@
 using System.Text;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -12,6 +13,11 @@ public sealed class MacMatch(string mac, bool negated) : Match
     public override HookSet AllowedHooks => HookSet.Prerouting | HookSet.Input | HookSet.Forward;
     public override void Print(StringBuilder sb) { sb.Append(" -m mac"); if (Negated) sb.Append(" !"); sb.Append(" --mac-source ").Append(Mac); }
     public override string Explain() => $"Ethernet source address is{(Negated ? " not" : "")} {Mac}";
+
+    /// <summary>xt_mac.c mac_mt: the Ethernet source address of a received frame.</summary>
+    public override bool Evaluate(IPacketContext ctx)
+        => ctx.SourceMac is { } m ? (string.Equals(m, Mac, StringComparison.OrdinalIgnoreCase) ^ Negated)
+           : ctx.Assume(this, Negated, "the packet's Ethernet source address is not known");
 
     internal sealed class Parser : MatchParser
     {

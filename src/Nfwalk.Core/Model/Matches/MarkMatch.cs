@@ -1,5 +1,6 @@
 using System.Text;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -28,6 +29,14 @@ public sealed class MarkMatch : Match
 
     public override string Explain() => MarkText.DescribeTest(IsConnmark ? "connection mark" : "packet mark", Value, Mask, Negated)
         + (IsConnmark ? " (false for packets without a conntrack entry, even when negated)" : "");
+
+    /// <summary>xt_mark.c mark_mt / xt_connmark.c connmark_mt: ((mark &amp; mask) == value) ^ invert; connmark without a conntrack entry is false.</summary>
+    public override bool Evaluate(IPacketContext ctx)
+    {
+        if (!IsConnmark) return Test(ctx.Mark);
+        var ct = ctx.Conntrack;
+        return ct is not null && Test(ct.Mark);
+    }
 
     internal sealed class Parser(bool connmark) : MatchParser
     {

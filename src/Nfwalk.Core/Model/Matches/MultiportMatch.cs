@@ -1,6 +1,7 @@
 using System.Text;
 using Nfwalk.Model.Net;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -27,6 +28,24 @@ public sealed class MultiportMatch : Match
         var list = string.Join(", ", Ports.Select(p => p.IsSingle ? p.First.ToString() : $"{p.First}-{p.Last}"));
         var which = Kind switch { MultiportKind.Source => "source port", MultiportKind.Destination => "destination port", _ => "source or destination port" };
         return Negated ? $"{which} is none of {list}" : $"{which} is one of {list}";
+    }
+
+    /// <summary>xt_multiport.c ports_match_v1: any listed port or range; --ports tests source or destination; XOR "!".</summary>
+    public override bool Evaluate(IPacketContext ctx)
+    {
+        if (ctx.IsFragment) return false;
+        bool hit = false;
+        foreach (var p in Ports)
+        {
+            hit = Kind switch
+            {
+                MultiportKind.Source => p.Contains(ctx.SourcePort),
+                MultiportKind.Destination => p.Contains(ctx.DestinationPort),
+                _ => p.Contains(ctx.SourcePort) || p.Contains(ctx.DestinationPort),
+            };
+            if (hit) break;
+        }
+        return hit ^ Negated;
     }
 
     internal sealed class Parser : MatchParser

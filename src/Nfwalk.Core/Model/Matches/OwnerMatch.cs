@@ -1,5 +1,6 @@
 using System.Text;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -39,6 +40,21 @@ public sealed class OwnerMatch : Match
         if (Gid is { } g) parts.Add($"the sending socket's owner gid is{(g.Negated ? " not" : "")} {R(g)}");
         if (SupplGroups == true) parts.Add("supplementary groups are checked too");
         return string.Join("; ", parts) + " (locally generated packets only)";
+    }
+
+    /// <summary>
+    /// xt_owner.c owner_mt: without a socket (forwarded packets) the match holds only if every given test is negated;
+    /// a kernel control socket (RST/ICMP replies) exists but has no file, so every uid/gid test fails.
+    /// </summary>
+    public override bool Evaluate(IPacketContext ctx)
+    {
+        var o = ctx.Owner;
+        if (o is null)
+            return SocketExists != true && (Uid is null || Uid.Value.Negated) && (Gid is null || Gid.Value.Negated) && SupplGroups != true;
+        if (SocketExists == false) return false;
+        if (Uid is { } u && !((!o.KernelSocket && o.Uid >= u.Min && o.Uid <= u.Max) ^ u.Negated)) return false;
+        if (Gid is { } g && !((!o.KernelSocket && o.Gid >= g.Min && o.Gid <= g.Max) ^ g.Negated)) return false;
+        return true;
     }
 
     internal sealed class Parser : MatchParser

@@ -1,5 +1,6 @@
 using System.Text;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -32,6 +33,18 @@ public sealed class PhysdevMatch : Match
         if (IsOut is { } io) p.Add(io ? "leaves through a bridge port" : "does not leave through a bridge port");
         if (IsBridged is { } b) p.Add(b ? "is being bridged" : "is not being bridged");
         return string.Join("; ", p) + " (routed packets have no bridge ports: every plain physdev test is false for them, every negated one true)";
+    }
+
+    /// <summary>xt_physdev.c physdev_mt: packets that are not bridged carry no bridge ports: every plain test is false, every negated one true.</summary>
+    public override bool Evaluate(IPacketContext ctx)
+    {
+        bool ok = true;
+        if (In is { } i) ok &= i.Negated;
+        if (Out is { } o) ok &= o.Negated;
+        if (IsIn is { } ii) ok &= !ii;
+        if (IsOut is { } io) ok &= !io;
+        if (IsBridged is { } b) ok &= !b;
+        return ok;
     }
 
     internal sealed class Parser : MatchParser

@@ -1,5 +1,6 @@
 using System.Text;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -12,6 +13,9 @@ public sealed class PkttypeMatch(string type, bool negated) : Match
     public override string Name => "pkttype";
     public override void Print(StringBuilder sb) { sb.Append(" -m pkttype"); if (Negated) sb.Append(" !"); sb.Append(" --pkt-type ").Append(PacketType); }
     public override string Explain() => $"link-layer packet type is{(Negated ? " not" : "")} {PacketType}";
+
+    /// <summary>xt_pkttype.c pkttype_mt: the link-layer packet type (multicast addresses count as multicast), XOR "!".</summary>
+    public override bool Evaluate(IPacketContext ctx) => (ctx.PacketType == PacketType) ^ Negated;
 
     internal sealed class Parser : MatchParser
     {

@@ -1,6 +1,7 @@
 using System.Text;
 using Nfwalk.Model.Net;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -50,6 +51,11 @@ public sealed class RecentMatch : Match
         };
         return Negated ? $"NOT ({s})" : s + " (state kept in the kernel: nfwalk cannot see the list's contents)";
     }
+
+    /// <summary>xt_recent.c recent_mt: --set always matches; the other commands depend on a kernel list nfwalk cannot see.</summary>
+    public override bool Evaluate(IPacketContext ctx)
+        => Command == RecentCommand.Set ? !Negated
+           : ctx.Assume(this, Negated, $"recent list \"{ListName}\" lives in the kernel; assumed the address is not in it");
 
     internal sealed class Parser : MatchParser
     {

@@ -1,5 +1,6 @@
 using System.Text;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -25,6 +26,10 @@ public sealed class RpfilterMatch : Match
     public override string Explain()
         => $"{(Invert ? "the reverse-path check FAILS" : "the reverse-path check passes")}: a route back to the source exists {(Loose ? "via any interface" : "via the interface the packet came in on")}"
            + (ValidMark ? ", using the packet mark in that lookup" : "") + (AcceptLocal ? ", local source addresses allowed" : "");
+
+    /// <summary>ipt_rpfilter.c rpfilter_mt: a reverse FIB lookup; nfwalk assumes the reverse path is valid.</summary>
+    public override bool Evaluate(IPacketContext ctx)
+        => ctx.Assume(this, !Invert, "reverse-path lookup not modelled: assumed the source is reachable back through the input interface");
 
     internal sealed class Parser : MatchParser
     {

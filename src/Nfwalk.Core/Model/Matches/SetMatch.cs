@@ -1,5 +1,6 @@
 using System.Text;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -47,6 +48,14 @@ public sealed class SetMatch : Match
         var s = $"{fields} {(Negated ? "is NOT" : "is")} in ipset \"{SetName}\"";
         if (ReturnNomatch) s += " (--return-nomatch: an element flagged nomatch counts as a match, and a normal element as no match)";
         return s;
+    }
+
+    /// <summary>xt_set.c set_match_v4 → ip_set_test, answered by the node's ipsets; an unknown set is an assumption.</summary>
+    public override bool Evaluate(IPacketContext ctx)
+    {
+        var r = ctx.TestSet(this);
+        if (r is null) return ctx.Assume(this, !Negated, $"ipset \"{SetName}\" is not in the input (give its \"ipset save\" output)");
+        return r.Value ^ Negated;
     }
 
     internal sealed class Parser : MatchParser

@@ -1,5 +1,6 @@
 using System.Text;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -24,6 +25,10 @@ public sealed class SocketMatch : Match
         => "a local socket exists for this packet (an established socket, or a listener bound to a specific address"
            + (NoWildcard ? " or to 0.0.0.0" : "; listeners on 0.0.0.0 do not count")
            + ")" + (Transparent ? ", and it has IP_TRANSPARENT set" : "") + (RestoreSkmark ? "; the socket's mark is copied to the packet" : "");
+
+    /// <summary>xt_socket.c socket_mt4_v1_v2_v3: an established socket, or a listener (not 0.0.0.0 unless --nowildcard), transparent if asked.</summary>
+    public override bool Evaluate(IPacketContext ctx)
+        => ctx.LocalSocket(Transparent, NoWildcard) ?? ctx.Assume(this, false, "no local sockets were declared; assumed none exists for this packet");
 
     internal sealed class Parser : MatchParser
     {

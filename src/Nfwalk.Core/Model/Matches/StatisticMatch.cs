@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -27,6 +28,13 @@ public sealed class StatisticMatch : Match
     public override string Explain() => IsNth
         ? $"{(Negated ? "all but " : "")}every {Every}th packet reaching this rule (packet {Packet} of each {Every}, counted from 0)"
         : $"chosen at random with probability {Probability.ToString("0.#####", CultureInfo.InvariantCulture)}{(Negated ? " (negated: with the complementary probability)" : "")}";
+
+    /// <summary>xt_statistic.c statistic_mt: nth counts the packets reaching this rule (matches when count mod every == packet); random is a choice.</summary>
+    public override bool Evaluate(IPacketContext ctx)
+    {
+        if (IsNth) return (ctx.NextCount(this) % Every == Packet) ^ Negated;
+        return ctx.Assume(this, true, $"random choice with probability {Probability:0.#####}: this walk takes the {(Negated ? "non-" : "")}matching branch unless told otherwise") ;
+    }
 
     internal sealed class Parser : MatchParser
     {

@@ -1,6 +1,7 @@
 using System.Text;
 using Nfwalk.Model.Net;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -95,6 +96,17 @@ public sealed class TcpMatch : Match
         return string.Join("; ", parts);
     }
 
+    /// <summary>xt_tcpudp.c tcp_mt: non-first fragments never match; ports inclusive; (flags &amp; mask) == cmp; each test XOR its "!".</summary>
+    public override bool Evaluate(IPacketContext ctx)
+    {
+        if (ctx.IsFragment || ctx.Protocol != Protocols.Tcp) return false;
+        if (SourcePorts is { } sp && !(sp.Contains(ctx.SourcePort) ^ SourceNegated)) return false;
+        if (DestinationPorts is { } dp && !(dp.Contains(ctx.DestinationPort) ^ DestinationNegated)) return false;
+        if (HasFlags && !((((ctx.TcpFlags & FlagMask) == FlagCompare)) ^ FlagsNegated)) return false;
+        if (TcpOption is { } o && !ctx.Assume(this, !OptionNegated, $"TCP option {o}: nfwalk does not model TCP options")) return false;
+        return true;
+    }
+
     internal sealed class Parser : MatchParser
     {
         private PortRange? _sp, _dp; private bool _spn, _dpn, _fn, _on, _flags; private TcpFlags _mask, _cmp; private byte? _opt;
@@ -172,6 +184,15 @@ public sealed class UdpMatch : Match
         var parts = new List<string>();
         PortPrinting.Explain(parts, "UDP", SourcePorts, SourceNegated, DestinationPorts, DestinationNegated);
         return parts.Count == 0 ? "is a UDP packet (no further UDP condition)" : string.Join("; ", parts);
+    }
+
+    /// <summary>xt_tcpudp.c udp_mt: non-first fragments never match; ports inclusive, XOR "!".</summary>
+    public override bool Evaluate(IPacketContext ctx)
+    {
+        if (ctx.IsFragment || ctx.Protocol != Protocols.Udp) return false;
+        if (SourcePorts is { } sp && !(sp.Contains(ctx.SourcePort) ^ SourceNegated)) return false;
+        if (DestinationPorts is { } dp && !(dp.Contains(ctx.DestinationPort) ^ DestinationNegated)) return false;
+        return true;
     }
 
     internal sealed class Parser : MatchParser

@@ -1,5 +1,6 @@
 using System.Text;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -16,6 +17,8 @@ public sealed class U32Match(string expression, bool negated) : Match
         sb.Append(" --u32 \"").Append(Expression).Append('"');
     }
     public override string Explain() => $"{(Negated ? "NOT " : "")}raw byte test \"{Expression}\" (not modelled by nfwalk)";
+
+    public override bool Evaluate(IPacketContext ctx) => ctx.Assume(this, !Negated, "the u32 match is not modelled");
 
     internal sealed class Parser : MatchParser
     {

@@ -1,4 +1,5 @@
 using System.Text;
+using Nfwalk.Model.Evaluation;
 
 namespace Nfwalk.Model.Matches;
 
@@ -18,4 +19,6 @@ public sealed class UnknownMatch(string module, IReadOnlyList<string> words) : M
     }
 
     public override string Explain() => $"module \"{Module}\"{(Words.Count > 0 ? " " + string.Join(' ', Words) : "")} — not modelled by nfwalk, kept as written";
+    public override bool Evaluate(IPacketContext ctx) => ctx.Assume(this, true, $"the {Module} match is not modelled");
+
 }

@@ -1,3 +1,4 @@
+using Nfwalk.Model.Evaluation;
 using System.Text;
 using Nfwalk.Model.Matches;
 using Nfwalk.Parsing.Iptables;
@@ -60,6 +61,20 @@ public sealed class ConnmarkTarget : Target
         return $"computes {to} = ({to} & ~{Values.Hex(clearMask)}) ^ ({from} & {Values.Hex(copyMask)}){shift}: "
              + $"clears {MarkText.Bits(clearMask)} of the {to}, then XORs in {MarkText.Bits(copyMask)} of the {from}"
              + ((copyMask & ~clearMask) != 0 ? $" — copied bits outside {Values.Hex(clearMask)} are toggled, not set" : "");
+    }
+
+    /// <summary>xt_connmark.c connmark_tg_shift; nothing happens without a conntrack entry; XT_CONTINUE.</summary>
+    public override TargetOutcome Apply(ITargetContext ctx)
+    {
+        var ct = ctx.Conntrack;
+        if (ct is null || ctx.CtInfo == CtInfo.Untracked) return TargetOutcome.Continue;
+        switch (Mode)
+        {
+            case ConnmarkMode.Set: ct.Mark = Shift((ct.Mark & ~CtMask) ^ CtMark); break;
+            case ConnmarkMode.Save: ct.Mark = (ct.Mark & ~CtMask) ^ Shift(ctx.Mark & NfMask); break;
+            default: ctx.Mark = (ctx.Mark & ~NfMask) ^ Shift(ct.Mark & CtMask); break;
+        }
+        return TargetOutcome.Continue;
     }
 
     internal sealed class Parser : TargetParser

@@ -1,3 +1,4 @@
+using Nfwalk.Model.Evaluation;
 using System.Text;
 using Nfwalk.Parsing.Iptables;
 
@@ -48,6 +49,16 @@ public sealed class CtTarget : Target
         if (Timeout is not null) parts.Add($"applies timeout policy \"{Timeout}\"");
         if (CtEvents is not null) parts.Add($"reports only conntrack events {CtEvents}");
         return $"CT: {string.Join("; ", parts)}; continues with the next rule";
+    }
+
+    /// <summary>xt_CT.c xt_ct_target: attaches the template (untracked, zone, helper) before conntrack runs; XT_CONTINUE.</summary>
+    public override TargetOutcome Apply(ITargetContext ctx)
+    {
+        if (NoTrack || IsNotrackAlias) ctx.Untrack();
+        else if (Zone is { } z) ctx.SetZone(z);
+        else if (ZoneFromMark) ctx.SetZone((ushort)ctx.Mark);
+        if (Helper is not null) ctx.Note($"conntrack helper {Helper} assigned (helpers are not modelled)");
+        return TargetOutcome.Continue;
     }
 
     internal sealed class Parser(bool alias) : TargetParser

@@ -1,3 +1,4 @@
+using Nfwalk.Model.Evaluation;
 using System.Globalization;
 using System.Text;
 using Nfwalk.Parsing.Iptables;
@@ -12,6 +13,8 @@ public sealed class ChecksumTarget : Target
     public override TableSet AllowedTables => TableSet.Mangle;
     public override void Print(StringBuilder sb) => sb.Append(" -j CHECKSUM --checksum-fill");
     public override string Explain() => "CHECKSUM: fills in a missing checksum (for old DHCP clients behind virtual NICs) and continues";
+
+    public override TargetOutcome Apply(ITargetContext ctx) => TargetOutcome.Continue;
 
     internal sealed class Parser : TargetParser
     {
@@ -39,6 +42,9 @@ public sealed class TosTarget(byte value, byte mask) : Target
     public override TableSet AllowedTables => TableSet.Mangle;
     public override void Print(StringBuilder sb) => sb.Append(" -j TOS --set-tos 0x").Append(Value.ToString("x2", CultureInfo.InvariantCulture)).Append("/0x").Append(Mask.ToString("x2", CultureInfo.InvariantCulture));
     public override string Explain() => $"TOS: sets the IP TOS byte to (tos & ~0x{Mask:x2}) ^ 0x{Value:x2} and continues";
+
+    /// <summary>xt_DSCP.c tos_tg: tos = (tos &amp; ~mask) ^ value.</summary>
+    public override TargetOutcome Apply(ITargetContext ctx) { ctx.Tos = (byte)((ctx.Tos & ~Mask) ^ Value); return TargetOutcome.Continue; }
 
     internal sealed class Parser : TargetParser
     {
@@ -85,6 +91,9 @@ public sealed class DscpTarget(byte dscp) : Target
     public override TableSet AllowedTables => TableSet.Mangle;
     public override void Print(StringBuilder sb) => sb.Append(" -j DSCP --set-dscp 0x").Append(Dscp.ToString("x2", CultureInfo.InvariantCulture));
     public override string Explain() => $"DSCP: sets the DSCP field to {Dscp} (0x{Dscp:x2}) and continues";
+
+    /// <summary>xt_DSCP.c dscp_tg: replaces the upper six bits of the TOS byte.</summary>
+    public override TargetOutcome Apply(ITargetContext ctx) { ctx.Tos = (byte)((ctx.Tos & 0x03) | (Dscp << 2)); return TargetOutcome.Continue; }
 
     internal sealed class Parser : TargetParser
     {

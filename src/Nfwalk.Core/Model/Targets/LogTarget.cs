@@ -1,3 +1,4 @@
+using Nfwalk.Model.Evaluation;
 using System.Text;
 using Nfwalk.Parsing.Iptables;
 
@@ -31,6 +32,9 @@ public sealed class LogTarget : Target
 
     public override string Explain()
         => $"LOG: writes the packet's headers to the kernel log{(Prefix.Length > 0 ? $" with prefix \"{Prefix}\"" : "")} at level {Level} ({Levels[Level]}) and continues with the next rule (in a non-initial network namespace the kernel suppresses the line unless nf_log_all_netns=1)";
+
+    /// <summary>xt_LOG.c log_tg: logs and returns XT_CONTINUE.</summary>
+    public override TargetOutcome Apply(ITargetContext ctx) { ctx.Note($"LOG{(Prefix.Length > 0 ? $" \"{Prefix}\"" : "")}: kernel log line written"); return TargetOutcome.Continue; }
 
     internal sealed class Parser : TargetParser
     {
@@ -89,6 +93,9 @@ public sealed class NflogTarget : Target
 
     public override string Explain() => $"NFLOG: copies the packet to netlink log group {Group}{(Prefix.Length > 0 ? $" with prefix \"{Prefix}\"" : "")} and continues with the next rule";
 
+    /// <summary>xt_NFLOG.c nflog_tg: returns XT_CONTINUE.</summary>
+    public override TargetOutcome Apply(ITargetContext ctx) { ctx.Note($"NFLOG group {Group}: copy sent to userspace"); return TargetOutcome.Continue; }
+
     internal sealed class Parser : TargetParser
     {
         private string _prefix = ""; private ushort _group, _thr = 1; private uint? _size, _range;
@@ -115,4 +122,6 @@ public sealed class TraceTarget : Target
     public override bool IsTerminating => false;
     public override void Print(StringBuilder sb) => sb.Append(" -j TRACE");
     public override string Explain() => "TRACE: switches on packet tracing (every later table, chain and rule it meets is reported; legacy iptables allows it only in raw) and continues";
+    public override TargetOutcome Apply(ITargetContext ctx) { ctx.Note("TRACE: kernel tracing switched on for this packet"); return TargetOutcome.Continue; }
+
 }

@@ -1,3 +1,4 @@
+using Nfwalk.Model.Evaluation;
 using System.Text;
 using Nfwalk.Model.Matches;
 using Nfwalk.Parsing.Iptables;
@@ -18,6 +19,9 @@ public sealed class MarkTarget(uint value, uint mask) : Target
 
     public override void Print(StringBuilder sb) => sb.Append(" -j MARK --set-xmark ").Append(Values.Hex(Value)).Append('/').Append(Values.Hex(Mask));
     public override string Explain() => $"MARK: {MarkText.DescribeXmark("packet mark", Value, Mask)}; continues with the next rule";
+
+    /// <summary>xt_mark.c mark_tg: skb->mark = (skb->mark &amp; ~mask) ^ mark; XT_CONTINUE.</summary>
+    public override TargetOutcome Apply(ITargetContext ctx) { ctx.Mark = Apply(ctx.Mark); return TargetOutcome.Continue; }
 
     internal sealed class Parser : TargetParser
     {

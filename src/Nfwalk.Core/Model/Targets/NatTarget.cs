@@ -1,3 +1,4 @@
+using Nfwalk.Model.Evaluation;
 using System.Text;
 using Nfwalk.Model.Net;
 using Nfwalk.Parsing.Iptables;
@@ -54,6 +55,9 @@ public sealed class NatTarget : Target
             _ => $"REDIRECT: rewrites the destination to this host (the first address of the incoming interface; 127.0.0.1 for locally generated packets){(Range?.Ports is not null ? $", {Range.Describe()}" : "")} {first}",
         };
     }
+
+    /// <summary>xt_nat.c / xt_MASQUERADE.c / xt_REDIRECT.c: set up the binding (nf_nat_setup_info) and return NF_ACCEPT.</summary>
+    public override TargetOutcome Apply(ITargetContext ctx) { ctx.Nat(this); return TargetOutcome.Accept; }
 
     internal sealed class Parser(NatKind kind) : TargetParser
     {

@@ -1,3 +1,4 @@
+using Nfwalk.Model.Evaluation;
 using System.Text;
 using Nfwalk.Parsing.Iptables;
 
@@ -25,6 +26,8 @@ public sealed class NfqueueTarget : Target
     public override string Explain()
         => $"NFQUEUE: hands the packet to the userspace program on queue {(QueueCount > 1 ? $"{QueueNum}-{QueueNum + QueueCount - 1} (balanced)" : QueueNum.ToString())}; its verdict decides"
            + (Bypass ? "; if no program listens the packet is accepted (--queue-bypass)" : "; if no program listens the packet is dropped");
+
+    public override TargetOutcome Apply(ITargetContext ctx) { ctx.Note($"queued to userspace queue {QueueNum}"); return TargetOutcome.Queue; }
 
     internal sealed class Parser : TargetParser
     {

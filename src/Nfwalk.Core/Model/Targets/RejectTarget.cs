@@ -1,3 +1,4 @@
+using Nfwalk.Model.Evaluation;
 using System.Text;
 using Nfwalk.Model.Net;
 using Nfwalk.Parsing.Iptables;
@@ -29,6 +30,9 @@ public sealed class RejectTarget(string with, bool v6) : Target
     public override string Explain() => RejectWith == "tcp-reset"
         ? "REJECT: drops the packet and answers with a TCP RST (the RST is a new local packet, conntrack state RELATED)"
         : $"REJECT: drops the packet and answers with ICMP{(IsV6 ? "v6" : "")} {RejectWith.Replace("icmp6-", "").Replace("icmp-", "")} (the error is a new local packet, conntrack state RELATED)";
+
+    /// <summary>ipt_REJECT.c reject_tg: sends the error (a new local packet) and returns NF_DROP.</summary>
+    public override TargetOutcome Apply(ITargetContext ctx) { ctx.Reject(this); return TargetOutcome.Drop; }
 
     internal sealed class Parser(bool v6) : TargetParser
     {

@@ -1,3 +1,4 @@
+using Nfwalk.Model.Evaluation;
 using System.Text;
 using Nfwalk.Parsing.Iptables;
 
@@ -29,6 +30,8 @@ public sealed class SetTarget : Target
         if (DelSet is { } d) p.Add($"deletes the packet's {d.Flags} fields from ipset \"{d.Name}\"");
         return $"SET: {string.Join(" and ", p)}; continues with the next rule";
     }
+
+    public override TargetOutcome Apply(ITargetContext ctx) { ctx.UpdateSet(this); return TargetOutcome.Continue; }
 
     internal sealed class Parser : TargetParser
     {

@@ -1,3 +1,4 @@
+using Nfwalk.Model.Evaluation;
 using System.Text;
 using Nfwalk.Model.Matches;
 using Nfwalk.Model.Net;
@@ -32,6 +33,14 @@ public sealed class TproxyTarget : Target
         return $"TPROXY: hands the packet, unchanged (destination kept), to a transparent socket listening on {ip}:{port} (an existing connection's socket first); "
              + $"if one exists it {MarkText.DescribeXmark("packet mark", MarkValue, MarkMask)} and ACCEPTs (later mangle PREROUTING rules are skipped), otherwise the packet is DROPPED. "
              + "A policy route for that mark to a 'local' route is still needed for delivery";
+    }
+
+    /// <summary>xt_TPROXY.c tproxy_tg4: with a transparent socket: assign it, mark = (mark &amp; ~M) ^ V, NF_ACCEPT; otherwise NF_DROP.</summary>
+    public override TargetOutcome Apply(ITargetContext ctx)
+    {
+        if (!ctx.TproxySocket(this)) return TargetOutcome.Drop;
+        ctx.Mark = (ctx.Mark & ~MarkMask) ^ MarkValue;
+        return TargetOutcome.Accept;
     }
 
     internal sealed class Parser : TargetParser

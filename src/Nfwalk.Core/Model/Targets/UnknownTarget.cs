@@ -1,3 +1,4 @@
+using Nfwalk.Model.Evaluation;
 using System.Text;
 
 namespace Nfwalk.Model.Targets;
@@ -22,4 +23,10 @@ public sealed class UnknownTarget(string name, IReadOnlyList<string> words) : Ta
 
     public override string Explain()
         => $"target {TargetName}{(Words.Count > 0 ? " " + string.Join(' ', Words) : "")} — not modelled by nfwalk; walks assume it {(IsTerminating ? "ends evaluation" : "changes nothing nfwalk tracks and continues with the next rule")}";
+    public override TargetOutcome Apply(ITargetContext ctx)
+    {
+        ctx.Note($"target {TargetName} is not modelled: assumed it {(IsTerminating ? "accepts the packet" : "changes nothing nfwalk tracks")}");
+        return IsTerminating ? TargetOutcome.Accept : TargetOutcome.Continue;
+    }
+
 }

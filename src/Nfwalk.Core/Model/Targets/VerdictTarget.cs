@@ -1,3 +1,4 @@
+using Nfwalk.Model.Evaluation;
 using System.Text;
 
 namespace Nfwalk.Model.Targets;
@@ -20,6 +21,12 @@ public sealed class VerdictTarget(Verdict verdict) : Target
         Verdict.Return => "RETURN: leaves this chain and continues after the rule that jumped here (in a builtin chain: applies the chain policy)",
         _ => "QUEUE: hands the packet to userspace queue 0",
     };
+    /// <summary>ipt_do_table standard verdicts.</summary>
+    public override TargetOutcome Apply(ITargetContext ctx) => Verdict switch
+    {
+        Verdict.Accept => TargetOutcome.Accept, Verdict.Drop => TargetOutcome.Drop, Verdict.Return => TargetOutcome.Return, _ => TargetOutcome.Queue,
+    };
+
 }
 
 /// <summary>-j CHAIN (jump: RETURN comes back here) or -g CHAIN (goto: RETURN skips back to the last -j).</summary>
@@ -33,4 +40,6 @@ public sealed class JumpTarget(string chain, bool isGoto) : Target
     public override string Explain() => IsGoto
         ? $"goes to chain {Chain} (goto: no return point is kept; a RETURN there resumes after the most recent -j, or applies the builtin chain's policy)"
         : $"jumps to chain {Chain}; if that chain RETURNs or runs off its end, processing continues with the next rule here";
+    public override TargetOutcome Apply(ITargetContext ctx) => new(IsGoto ? Outcome.Goto : Outcome.Jump, Chain);
+
 }
