@@ -1,0 +1,78 @@
+using Nfwalk.Model.Evaluation;
+using Nfwalk.Model.Matches;
+using Nfwalk.Model.Net;
+
+namespace Nfwalk.Semantics.Walk;
+
+/// <summary>A connection's identity in one direction (nf_conntrack_tuple), within a zone.</summary>
+public readonly record struct ConnTuple(IpAddress Source, IpAddress Destination, byte Protocol, ushort SourcePort, ushort DestinationPort, ushort Zone)
+{
+    public ConnTuple Inverse => new(Destination, Source, Protocol, DestinationPort, SourcePort, Zone);
+    public override string ToString() => Protocol is Protocols.Tcp or Protocols.Udp
+        ? $"{Protocols.Name(Protocol)} {Source}:{SourcePort} -> {Destination}:{DestinationPort}{(Zone != 0 ? $" zone {Zone}" : "")}"
+        : $"{Protocols.Name(Protocol)} {Source} -> {Destination}{(Zone != 0 ? $" zone {Zone}" : "")}";
+}
+
+/// <summary>
+/// One conntrack entry (struct nf_conn): the original tuple, the reply tuple (which NAT rewrites), the connection mark,
+/// the status bits, and whether NAT was already decided per manip type.
+/// </summary>
+public sealed class ConntrackEntry : IConntrackView
+{
+    public ConnTuple Original { get; internal set; }
+    public ConnTuple Reply { get; internal set; }
+    public uint Mark { get; set; }
+    public bool Confirmed { get; internal set; }
+    public bool SeenReply { get; internal set; }
+    public bool Assured { get; internal set; }
+    public bool SourceNatted { get; internal set; }
+    public bool DestinationNatted { get; internal set; }
+    /// <summary>NAT already decided for this manip type (nat chains are consulted once per connection and type).</summary>
+    public bool SrcNatDone { get; internal set; }
+    public bool DstNatDone { get; internal set; }
+    public bool IsReplyDirection { get; internal set; }
+    public int Id { get; internal init; }
+
+    public IpAddress OrigSource => Original.Source;
+    public IpAddress OrigDestination => Original.Destination;
+    public IpAddress ReplySource => Reply.Source;
+    public IpAddress ReplyDestination => Reply.Destination;
+    public ushort OrigSourcePort => Original.SourcePort;
+    public ushort OrigDestinationPort => Original.DestinationPort;
+    public ushort ReplySourcePort => Reply.SourcePort;
+    public ushort ReplyDestinationPort => Reply.DestinationPort;
+    public byte Protocol => Original.Protocol;
+    public uint? SecondsLeft => null;
+
+    public CtStatus Status =>
+        (SeenReply ? CtStatus.SeenReply : 0) | (Assured ? CtStatus.Assured : 0) | (Confirmed ? CtStatus.Confirmed : 0);
+
+    public override string ToString() => $"#{Id} {Original} (reply {Reply}){(Mark != 0 ? $" mark {Parsing.Iptables.Values.Hex(Mark)}" : "")}";
+}
+
+/// <summary>The node's conntrack table: entries found by either tuple (nf_conntrack_find_get).</summary>
+public sealed class ConntrackTable
+{
+    private readonly Dictionary<ConnTuple, ConntrackEntry> _byTuple = new();
+    private int _nextId = 1;
+    public IEnumerable<ConntrackEntry> Entries => _byTuple.Values.Distinct();
+
+    public (ConntrackEntry Entry, bool Reply)? Find(ConnTuple t)
+    {
+        if (!_byTuple.TryGetValue(t, out var e)) return null;
+        return (e, e.Reply == t && e.Original != t);
+    }
+
+    internal ConntrackEntry CreateUnconfirmed(ConnTuple t) => new() { Original = t, Reply = t.Inverse, Id = _nextId++ };
+
+    /// <summary>__nf_conntrack_confirm: the entry joins the table under both tuples.</summary>
+    internal void Confirm(ConntrackEntry e)
+    {
+        e.Confirmed = true;
+        _byTuple[e.Original] = e;
+        _byTuple[e.Reply] = e;
+    }
+
+    /// <summary>Whether a tuple is in use by another connection (for NAT uniqueness, nf_nat_used_tuple).</summary>
+    internal bool InUse(ConnTuple replyTuple) => _byTuple.ContainsKey(replyTuple);
+}
