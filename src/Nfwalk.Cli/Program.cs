@@ -11,6 +11,7 @@ public static class Program
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(ExplainCommand.Create());
         root.Subcommands.Add(PrintCommand.Create());
+        root.Subcommands.Add(TraceCommand.Create());
         return root;
     }
 

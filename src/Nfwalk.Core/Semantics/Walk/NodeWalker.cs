@@ -279,7 +279,13 @@ public static class NodeWalker
             if (t.Kind == NatKind.Masquerade)
             {
                 var a = ctx.OutInterface is { } oif ? ctx.Node.Network.AddressesOf(oif, ctx.Family) : [];
-                addr = ctx.LastRoute?.PreferredSource ?? (a.Count > 0 ? a[0] : orig.Source);
+                if (ctx.LastRoute?.PreferredSource is { } ps) addr = ps;
+                else if (a.Count > 0) addr = a[0];
+                else
+                {
+                    addr = orig.Source;
+                    ctx.AddAssumption($"MASQUERADE: the address of {ctx.OutInterface} is not known (no ip addr input); the source is shown unchanged, the kernel would use {ctx.OutInterface}'s address");
+                }
             }
             else addr = PickAddress(t.Range, orig, orig.Source, ctx);
             ushort port = orig.SourcePort;

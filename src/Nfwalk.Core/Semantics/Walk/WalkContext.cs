@@ -114,7 +114,8 @@ internal sealed class WalkContext : ITargetContext
 
     public bool TproxySocket(TproxyTarget t)
     {
-        var ip = t.OnIp.Value == 0 ? (InInterface is { } iif ? Node.Network.AddressesOf(iif, Family).FirstOrDefault() : default) : t.OnIp;
+        var ip = t.OnIp;
+        if (t.OnIp.Value == 0 && InInterface is { } iif && Node.Network.AddressesOf(iif, Family) is { Count: > 0 } ifAddrs) ip = ifAddrs[0];
         ushort port = t.OnPort == 0 ? DestinationPort : t.OnPort;
         if (Options.Listeners.Count == 0)
         {
