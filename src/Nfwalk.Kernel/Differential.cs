@@ -1,0 +1,133 @@
+using Nfwalk.Model;
+using Nfwalk.Model.Net;
+using Nfwalk.Parsing.Iptables;
+using Nfwalk.Semantics.Walk;
+
+namespace Nfwalk.Kernel;
+
+/// <summary>One differential case: a ruleset and packets, run through the real kernel and through nfwalk.</summary>
+public sealed record KernelCase(string Name, string Rules, IReadOnlyList<PacketSpec> Packets)
+{
+    /// <summary>Extra addresses on the node (iface, address/len), applied on both sides.</summary>
+    public IReadOnlyList<(string Iface, string Cidr)> ExtraAddresses { get; init; } = [];
+    public override string ToString() => Name;
+}
+
+public sealed record RuleCount(string Table, string Chain, int Rule, string Text, ulong Kernel, ulong Nfwalk)
+{
+    public bool Agrees => Kernel == Nfwalk;
+}
+
+public sealed record CaseResult(string Name, IReadOnlyList<RuleCount> Counts, IReadOnlyList<WalkTrace> Walks)
+{
+    public IEnumerable<RuleCount> Differences => Counts.Where(c => !c.Agrees);
+    public bool Passed => !Differences.Any();
+    public string Report() => string.Join("\n", Counts.Select(c => $"{(c.Agrees ? "  " : "!!")} {c.Table,-8} {c.Chain,-14} {(c.Rule == 0 ? "policy" : "rule " + c.Rule),-8} kernel {c.Kernel} nfwalk {c.Nfwalk}  {c.Text}"));
+}
+
+/// <summary>
+/// Runs a case in throw-away namespaces: peer A —veth— node —veth— peer B. The node loads the rules with
+/// iptables-restore; each packet is crafted and sent from the peer of its ingress interface (or from the node itself for
+/// locally generated ones); peers drop everything they receive so no answer disturbs conntrack. The kernel's per-rule
+/// and per-policy packet counters are then compared with the rules nfwalk says matched.
+/// </summary>
+public static class Differential
+{
+    public static CaseResult Run(KernelCase c)
+    {
+        Lab.RemoveLeftovers(TimeSpan.FromMinutes(10));
+        using var lab = new Lab();
+        var node = lab.Namespace("n");
+        var pa = lab.Namespace("a");
+        var pb = lab.Namespace("b");
+        lab.Veth(node, "eth0", pa, "p0");
+        lab.Veth(node, "eth1", pb, "p1");
+        lab.Exec(node, "ip addr add 10.99.0.1/24 dev eth0");
+        lab.Exec(node, "ip addr add 10.99.1.1/24 dev eth1");
+        foreach (var (iface, cidr) in c.ExtraAddresses) lab.Exec(node, $"ip addr add {cidr} dev {iface}");
+        lab.Exec(node, "ip route add default via 10.99.1.2 dev eth1");
+        lab.Exec(pa, "ip addr add 10.99.0.2/24 dev p0");
+        lab.Exec(pa, "ip route add default via 10.99.0.1");
+        lab.Exec(pb, "ip addr add 10.99.1.2/24 dev p1");
+        lab.Exec(pb, "ip route add default via 10.99.1.1");
+        lab.Exec(node, "sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0 net.ipv4.conf.eth1.rp_filter=0 net.ipv4.conf.all.accept_local=1");
+        foreach (var p in new[] { pa, pb })
+            lab.Exec(p, "iptables-restore", "*filter\n:INPUT DROP [0:0]\nCOMMIT\n");
+        // the node's own answers (TCP RST, ICMP errors) are side packets, not under test: drop them before any iptables hook
+        lab.Exec(node, "nft -f -", "table ip nfwalk_mute {\n chain out {\n  type filter hook output priority -400;\n  tcp flags & rst == rst drop\n  icmp type { destination-unreachable, time-exceeded, echo-reply } drop\n }\n}\n");
+        var (rc, _, err) = lab.TryExec(node, "iptables-restore", c.Rules);
+        if (rc != 0) throw new LabException($"iptables-restore refused the rules of case {c.Name}: {err.Trim()}");
+
+        ushort id = 4000;
+        var seqs = new TcpSequences();
+        foreach (var p in c.Packets)
+        {
+            var (seq, ack) = seqs.Next(p);
+            var ns = p.IsLocal ? node : p.InInterface == "eth0" ? pa : p.InInterface == "eth1" ? pb : throw new LabException($"case {c.Name}: packets enter on eth0 or eth1 only");
+            var dev = p.IsLocal ? null : p.InInterface == "eth0" ? "p0" : "p1";
+            NetnsThread.Run(ns, () =>
+            {
+                try { PacketSender.Send(p, dev ?? "", id++, seq, ack); }
+                catch (System.Net.Sockets.SocketException e) when (p.IsLocal) { _ = e; /* EPERM: dropped in OUTPUT, an outcome */ }
+            });
+            Thread.Sleep(30);
+        }
+        Thread.Sleep(100);
+        var saved = lab.Exec(node, "iptables-save -c");
+        var kernel = SaveParser.Parse(saved, $"{c.Name}:kernel").Ruleset;
+
+        // nfwalk on the same rules, topology and packets
+        var rules = SaveParser.Parse(c.Rules, $"{c.Name}.rules").Ruleset;
+        var net = new LabNetwork();
+        foreach (var (iface, cidr) in c.ExtraAddresses) net.AddAddress(iface, IpPrefix.Parse(cidr).Address);
+        var sim = new Node { Name = "lab", Rules4 = rules, Network = net };
+        var walks = c.Packets.Select(p => NodeWalker.Walk(sim, p, new WalkOptions { IpForward = true, Verbose = false })).ToList();
+        return new CaseResult(c.Name, Compare(kernel, rules, walks), walks);
+    }
+
+    private static List<RuleCount> Compare(Ruleset kernel, Ruleset input, List<WalkTrace> walks)
+    {
+        var hits = new Dictionary<(string, string, int), ulong>();
+        foreach (var w in walks)
+            foreach (var s in w.Steps)
+            {
+                if (s.Kind == StepKind.Rule && s.Matched == true) Add(hits, (s.Table!, s.Chain!, s.Rule!.Value));
+                else if (s.Kind == StepKind.Policy) Add(hits, (s.Table!, s.Chain!, 0));
+            }
+        var counts = new List<RuleCount>();
+        foreach (var t in kernel.Tables)
+            foreach (var ch in t.Chains)
+            {
+                // compare only chains the case declares (iptables-nft may add base chains the case did not mention)
+                if (input[t.Name]?.FindChain(ch.Name) is not { } mine || (ch.IsBuiltin && !mine.IsDeclared)) continue;
+                if (ch.IsBuiltin)
+                    counts.Add(new RuleCount(t.Name.Name(), ch.Name, 0, $"policy {ch.Policy.ToString().ToUpperInvariant()}", ch.PolicyCounters?.Packets ?? 0, hits.GetValueOrDefault((t.Name.Name(), ch.Name, 0))));
+                foreach (var r in ch.Rules)
+                    counts.Add(new RuleCount(t.Name.Name(), ch.Name, r.Number, r.ToSaveText(false), r.Counters?.Packets ?? 0, hits.GetValueOrDefault((t.Name.Name(), ch.Name, r.Number))));
+            }
+        return counts;
+    }
+
+    private static void Add(Dictionary<(string, string, int), ulong> d, (string, string, int) k) => d[k] = d.GetValueOrDefault(k) + 1;
+}
+
+/// <summary>
+/// Sequence and acknowledgement numbers that keep a crafted TCP exchange inside conntrack's window
+/// (tcp_in_window: a SYN-ACK must acknowledge the SYN's sequence + 1, or the kernel calls it INVALID).
+/// </summary>
+internal sealed class TcpSequences
+{
+    private readonly Dictionary<(IpAddress, ushort, IpAddress, ushort), uint> _next = new();
+
+    public (uint Seq, uint Ack) Next(PacketSpec p)
+    {
+        if (p.Protocol != Protocols.Tcp) return (0, 0);
+        var fwd = (p.Source, p.SourcePort, p.Destination, p.DestinationPort);
+        var back = (p.Destination, p.DestinationPort, p.Source, p.SourcePort);
+        if (!_next.TryGetValue(fwd, out var seq)) seq = _next.ContainsKey(back) ? 5000u : 1000u;
+        uint ack = _next.TryGetValue(back, out var a) ? a : 0;
+        var f = p.TcpFlags;
+        _next[fwd] = seq + ((f & Nfwalk.Model.Matches.TcpFlags.Syn) != 0 || (f & Nfwalk.Model.Matches.TcpFlags.Fin) != 0 ? 1u : 0u);
+        return (seq, ack);
+    }
+}

@@ -1,0 +1,263 @@
+using Nfwalk.Kernel;
+using Nfwalk.Model.Matches;
+using Nfwalk.Model.Net;
+using Nfwalk.Semantics.Walk;
+
+namespace Nfwalk.Tests.Kernel;
+
+/// <summary>
+/// The kernel-differential corpus: each case is a ruleset and packets sent through the lab
+/// (peer A 10.99.0.2 —eth0— node 10.99.0.1 / 10.99.1.1 —eth1— peer B 10.99.1.2).
+/// </summary>
+public static class DifferentialCases
+{
+    public static PacketSpec Tcp(string src, string dst, ushort dport, TcpFlags f = TcpFlags.Syn, string? iif = "eth0", ushort sport = 40000)
+        => new() { Source = IpAddress.Parse(src), Destination = IpAddress.Parse(dst), Protocol = Protocols.Tcp, SourcePort = sport, DestinationPort = dport, TcpFlags = f, InInterface = iif };
+    public static PacketSpec Udp(string src, string dst, ushort dport, string? iif = "eth0", ushort sport = 30000)
+        => new() { Source = IpAddress.Parse(src), Destination = IpAddress.Parse(dst), Protocol = Protocols.Udp, SourcePort = sport, DestinationPort = dport, InInterface = iif };
+    public static PacketSpec Icmp(string src, string dst, byte type, byte code = 0, string? iif = "eth0")
+        => new() { Source = IpAddress.Parse(src), Destination = IpAddress.Parse(dst), Protocol = Protocols.Icmp, IcmpType = type, IcmpCode = code, InInterface = iif };
+
+    private static string Filter(string forward) => $"*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n{forward}COMMIT\n";
+
+    public static IEnumerable<KernelCase> All()
+    {
+        const string A = "10.99.0.2", N = "10.99.0.1", B = "10.99.1.2", X = "198.51.100.7";
+
+        yield return new("chain-semantics (E03)", """
+            *filter
+            :INPUT DROP [0:0]
+            :FORWARD ACCEPT [0:0]
+            :OUTPUT ACCEPT [0:0]
+            :UA - [0:0]
+            :UB - [0:0]
+            :UA2 - [0:0]
+            :UB2 - [0:0]
+            :UC - [0:0]
+            -A INPUT -p tcp -m tcp --dport 1001 -j RETURN
+            -A INPUT -p tcp -m tcp --dport 1002 -j UA
+            -A INPUT -p tcp -m tcp --dport 1002 -j ACCEPT
+            -A INPUT -p tcp -m tcp --dport 1003 -g UB
+            -A INPUT -p tcp -m tcp --dport 1003 -j ACCEPT
+            -A INPUT -p tcp -m tcp --dport 1004 -j UA2
+            -A INPUT -p tcp -m tcp --dport 1004 -j ACCEPT
+            -A INPUT -p tcp -m tcp --dport 1005 -j UC
+            -A INPUT -p tcp -m tcp --dport 1005 -j DROP
+            -A INPUT -p tcp -m tcp --dport 1006 -j UA
+            -A INPUT -p tcp -m tcp --dport 1006 -j ACCEPT
+            -A UA -p tcp -m tcp --dport 1002 -j RETURN
+            -A UB -j RETURN
+            -A UA2 -g UB2
+            -A UA2 -j DROP
+            -A UB2 -j RETURN
+            -A UC -j ACCEPT
+            COMMIT
+
+            """, [Tcp(A, N, 1001), Tcp(A, N, 1002, sport: 40001), Tcp(A, N, 1003, sport: 40002), Tcp(A, N, 1004, sport: 40003), Tcp(A, N, 1005, sport: 40004), Tcp(A, N, 1006, sport: 40005)]);
+
+        yield return new("mark set-xmark arithmetic and mark match (E04/E06)", """
+            *mangle
+            :PREROUTING ACCEPT [0:0]
+            :FORWARD ACCEPT [0:0]
+            -A PREROUTING -p udp -m udp --dport 2001 -j MARK --set-xmark 0x210/0xffffffff
+            -A PREROUTING -p udp -m udp --dport 2001 -j MARK --set-xmark 0x210/0x200
+            -A PREROUTING -p udp -m udp --dport 2002 -j MARK --set-xmark 0x40/0xffffffff
+            -A PREROUTING -p udp -m udp --dport 2002 -j MARK --set-xmark 0x220/0x220
+            -A FORWARD -m mark --mark 0x200/0x200
+            -A FORWARD -m mark --mark 0x210/0x200
+            -A FORWARD -m mark --mark 0x200
+            -A FORWARD -m mark --mark 0x260
+            -A FORWARD -m mark ! --mark 0x0/0x20
+            COMMIT
+
+            """, [Udp(A, X, 2001), Udp(A, X, 2002, sport: 30001)]);
+
+        yield return new("connmark save/restore with masks (E05)", """
+            *mangle
+            :PREROUTING ACCEPT [0:0]
+            :FORWARD ACCEPT [0:0]
+            -A PREROUTING -m connmark --mark 0x220/0x220 -j CONNMARK --restore-mark --nfmask 0x220 --ctmask 0x220
+            -A PREROUTING -i eth0 -j MARK --set-xmark 0x230/0xffffffff
+            -A FORWARD -m mark --mark 0x220/0x220 -j CONNMARK --save-mark --nfmask 0x220 --ctmask 0x220
+            -A FORWARD -m connmark --mark 0x220
+            -A FORWARD -m connmark --mark 0x230
+            -A FORWARD -i eth1 -m mark --mark 0x220
+            COMMIT
+
+            """, [Udp(A, B, 3001), Udp(B, A, 30000, iif: "eth1", sport: 3001)]);
+
+        yield return new("conntrack states: NEW, ESTABLISHED, INVALID (E12)", Filter("""
+            -A FORWARD -m conntrack --ctstate NEW
+            -A FORWARD -m conntrack --ctstate ESTABLISHED
+            -A FORWARD -m conntrack --ctstate INVALID
+            -A FORWARD -m state --state NEW,ESTABLISHED
+            -A FORWARD -m conntrack --ctstate NEW --ctdir ORIGINAL
+            -A FORWARD -m conntrack --ctdir REPLY
+
+            """), [Tcp(A, B, 4001), Tcp(B, A, 40000, TcpFlags.Syn | TcpFlags.Ack, "eth1", sport: 4001), Tcp(A, B, 4001, TcpFlags.Ack),
+                   Tcp(A, B, 4002, TcpFlags.Ack, sport: 40010), Tcp(A, B, 4003, TcpFlags.Rst, sport: 40011), Tcp(A, B, 4004, TcpFlags.Fin, sport: 40012),
+                   Tcp(A, B, 4005, TcpFlags.Syn | TcpFlags.Fin, sport: 40013), Icmp(A, B, 0)]);
+
+        yield return new("DNAT and MASQUERADE on the first packet only, replies translated (E07)", """
+            *nat
+            :PREROUTING ACCEPT [0:0]
+            :POSTROUTING ACCEPT [0:0]
+            -A PREROUTING -p udp -m udp --dport 5353 -j DNAT --to-destination 10.99.1.2:53
+            -A POSTROUTING -o eth1 -j MASQUERADE
+            COMMIT
+            *filter
+            :INPUT ACCEPT [0:0]
+            :FORWARD ACCEPT [0:0]
+            :OUTPUT ACCEPT [0:0]
+            -A FORWARD -d 10.99.1.2/32 -p udp -m udp --dport 53
+            -A FORWARD -s 10.99.1.2/32 -p udp -m udp --sport 53
+            -A FORWARD -m conntrack --ctstate DNAT
+            -A FORWARD -m conntrack --ctstate SNAT
+            -A FORWARD -m conntrack --ctorigdst 10.99.0.1 --ctorigdstport 5353
+            -A FORWARD -m conntrack --ctreplsrc 10.99.1.2 --ctrepldst 10.99.1.1
+            COMMIT
+
+            """, [Udp(A, N, 5353), Udp(A, N, 5353), Udp(A, N, 5353), Udp(B, "10.99.1.1", 30000, "eth1", sport: 53)]);
+
+        yield return new("nat ACCEPT skips a later DNAT; RETURN falls through (E16)", """
+            *nat
+            :PREROUTING ACCEPT [0:0]
+            :POSTROUTING ACCEPT [0:0]
+            :SKIP - [0:0]
+            -A PREROUTING -p udp -m udp --dport 6001 -j ACCEPT
+            -A PREROUTING -p udp -m udp --dport 6002 -j SKIP
+            -A PREROUTING -p udp -j DNAT --to-destination 10.99.1.2
+            -A SKIP -j RETURN
+            COMMIT
+            *filter
+            :INPUT ACCEPT [0:0]
+            :FORWARD ACCEPT [0:0]
+            :OUTPUT ACCEPT [0:0]
+            -A FORWARD -d 10.99.1.2/32
+            -A FORWARD -d 198.51.100.7/32
+            COMMIT
+
+            """, [Udp(A, X, 6001), Udp(A, X, 6002, sport: 30001), Udp(A, X, 6003, sport: 30002)]);
+
+        yield return new("NOTRACK and CT zone in raw (E12)", """
+            *raw
+            :PREROUTING ACCEPT [0:0]
+            :OUTPUT ACCEPT [0:0]
+            -A PREROUTING -p udp -m udp --dport 7001 -j NOTRACK
+            -A PREROUTING -p udp -m udp --dport 7002 -j CT --zone 5
+            COMMIT
+            *mangle
+            :PREROUTING ACCEPT [0:0]
+            :FORWARD ACCEPT [0:0]
+            -A PREROUTING -j CONNMARK --set-xmark 0x1/0xffffffff
+            -A FORWARD -m conntrack --ctstate UNTRACKED
+            -A FORWARD -m connmark --mark 0x1
+            -A FORWARD -m connmark ! --mark 0x1
+            -A FORWARD -m state --state NEW
+            COMMIT
+            *nat
+            :PREROUTING ACCEPT [0:0]
+            -A PREROUTING -p udp -j DNAT --to-destination 10.99.1.2
+            COMMIT
+
+            """, [Udp(A, X, 7001), Udp(A, X, 7002, sport: 30001)]);
+
+        yield return new("ports, ranges, multiport, tcp flags, negation (E17/E14)", Filter("""
+            -A FORWARD -p tcp -m tcp --sport 1000:1234
+            -A FORWARD -p tcp -m tcp ! --dport 22
+            -A FORWARD -p tcp -m multiport --ports 9601
+            -A FORWARD -p tcp -m multiport --dports 80,443,8000:8080
+            -A FORWARD -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN
+            -A FORWARD -p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN
+            -A FORWARD -p 17
+            -A FORWARD ! -p tcp
+            -A FORWARD ! -s 10.99.0.0/24
+            -A FORWARD -d 198.51.100.0/24
+
+            """), [Tcp(A, X, 8080, sport: 1234), Tcp(A, X, 22, TcpFlags.Syn | TcpFlags.Ack, sport: 9601), Udp(A, X, 443), Tcp("192.0.2.1", X, 5000, sport: 999)]);
+
+        yield return new("interface wildcards (E11)", Filter("""
+            -A FORWARD -i eth0
+            -A FORWARD -i eth+
+            -A FORWARD -i eth0+
+            -A FORWARD -i e+
+            -A FORWARD -i eth
+            -A FORWARD -i eth00+
+            -A FORWARD ! -i eth+
+            -A FORWARD -o eth1
+            -A FORWARD ! -o eth0
+
+            """), [Udp(A, X, 9001)]);
+
+        yield return new("icmp types and codes, length, iprange, addrtype (E14)", Filter("""
+            -A INPUT -p icmp -m icmp --icmp-type 8
+            -A INPUT -p icmp -m icmp --icmp-type 3
+            -A INPUT -p icmp -m icmp --icmp-type 3/13
+            -A INPUT -p icmp -m icmp ! --icmp-type 8
+            -A INPUT -m length --length 28
+            -A INPUT -m length --length 0:27
+            -A INPUT -m iprange --src-range 10.99.0.1-10.99.0.5
+            -A INPUT -m addrtype --dst-type LOCAL
+            -A INPUT -m addrtype --dst-type LOCAL --limit-iface-in
+            -A FORWARD -m addrtype --dst-type LOCAL
+            -A FORWARD -m addrtype --dst-type UNICAST
+            -A FORWARD -m addrtype --src-type LOCAL
+
+            """), [Icmp(A, N, 8), Icmp(A, "10.99.1.1", 8), Udp(A, X, 9100)]);
+
+        yield return new("OUTPUT re-route after a mangle mark, -o after re-route (E08/E08b)", """
+            *mangle
+            :OUTPUT ACCEPT [0:0]
+            :POSTROUTING ACCEPT [0:0]
+            -A OUTPUT -p udp -m udp --dport 6002 -j MARK --set-xmark 0x1/0xffffffff
+            -A POSTROUTING -o eth1
+            -A POSTROUTING -o eth0
+            COMMIT
+            *filter
+            :INPUT ACCEPT [0:0]
+            :FORWARD ACCEPT [0:0]
+            :OUTPUT ACCEPT [0:0]
+            -A OUTPUT -o eth1
+            -A OUTPUT -m mark --mark 0x1
+            COMMIT
+
+            """, [new PacketSpec { Source = IpAddress.Parse("10.99.1.1"), Destination = IpAddress.Parse(X), Protocol = Protocols.Udp, SourcePort = 5000, DestinationPort = 6002 }]);
+
+        yield return new("REDIRECT to the incoming interface's first address (E15)", """
+            *nat
+            :PREROUTING ACCEPT [0:0]
+            -A PREROUTING -p udp -m udp --dport 9402 -j REDIRECT --to-ports 8402
+            COMMIT
+            *filter
+            :INPUT ACCEPT [0:0]
+            :FORWARD ACCEPT [0:0]
+            :OUTPUT ACCEPT [0:0]
+            -A INPUT -d 10.99.0.1/32 -p udp -m udp --dport 8402
+            -A INPUT -d 10.99.0.9/32
+            -A FORWARD
+            COMMIT
+
+            """, [Udp(A, "10.99.0.9", 9402), Udp(A, "10.99.1.1", 9402, sport: 30001)]) { ExtraAddresses = [("eth0", "10.99.0.9/24")] };
+
+        yield return new("statistic nth counters (E14)", Filter("""
+            -A FORWARD -m statistic --mode nth --every 3 --packet 0
+            -A FORWARD -m statistic --mode nth --every 3 --packet 2
+
+            """), Enumerable.Range(0, 7).Select(i => Udp(A, X, 9200, sport: (ushort)(31000 + i))).ToList());
+
+        yield return new("builtin DROP policy and ACCEPT per table", """
+            *mangle
+            :FORWARD ACCEPT [0:0]
+            -A FORWARD -p udp -m udp --dport 9301 -j ACCEPT
+            -A FORWARD -p udp
+            COMMIT
+            *filter
+            :INPUT ACCEPT [0:0]
+            :FORWARD DROP [0:0]
+            :OUTPUT ACCEPT [0:0]
+            -A FORWARD -p udp -m udp --dport 9302 -j ACCEPT
+            COMMIT
+
+            """, [Udp(A, X, 9301), Udp(A, X, 9302, sport: 30001)]);
+    }
+}
