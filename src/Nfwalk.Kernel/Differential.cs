@@ -77,7 +77,9 @@ public static class Differential
         var kernel = SaveParser.Parse(saved, $"{c.Name}:kernel").Ruleset;
 
         // nfwalk on the same rules, topology and packets
-        var rules = SaveParser.Parse(c.Rules, $"{c.Name}.rules").Ruleset;
+        var parsed = SaveParser.Parse(c.Rules, $"{c.Name}.rules", IpFamily.V4);
+        if (parsed.HasErrors) throw new LabException($"nfwalk could not parse case {c.Name}, which the kernel loaded: {string.Join("; ", parsed.Diagnostics)}");
+        var rules = parsed.Ruleset;
         var net = new LabNetwork();
         foreach (var (iface, cidr) in c.ExtraAddresses) net.AddAddress(iface, IpPrefix.Parse(cidr).Address);
         var sim = new Node { Name = "lab", Rules4 = rules, Network = net };

@@ -20,7 +20,9 @@ public static class DifferentialCases
 
     private static string Filter(string forward) => $"*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n{forward}COMMIT\n";
 
-    public static IEnumerable<KernelCase> All()
+    public static IEnumerable<KernelCase> All() => Handwritten().Concat(Enumerable.Range(1, 30).Select(RandomRulesets.Make));
+
+    public static IEnumerable<KernelCase> Handwritten()
     {
         const string A = "10.99.0.2", N = "10.99.0.1", B = "10.99.1.2", X = "198.51.100.7";
 

@@ -94,6 +94,7 @@ internal sealed class RuleParser
                     {
                         if (name.Length > 15) ctx.Error(vat, $"interface name \"{Values.Trunc(name)}\" is longer than 15 characters");
                         else if (name.Length == 0) ctx.Error(vat, "empty interface name");
+                        else if (HasInterface(baseMatches, input)) ctx.Error(at, $"multiple {(input ? "-i" : "-o")} flags not allowed");
                         else if (name == "+" && !negate) { /* "-i +" matches everything; iptables-save omits it */ }
                         else baseMatches.Add(new InterfaceMatch(input, name, negate) { Location = negate ? negAt : at });
                     }
@@ -246,6 +247,12 @@ internal sealed class RuleParser
     private static void SetLocation(Match m, SourceLocation at) { if (!m.Location.IsKnown) m.Location = at; }
 
     private static void SetLocation(Target t, SourceLocation at) { if (!t.Location.IsKnown) t.Location = at; }
+
+    private static bool HasInterface(List<Match> ms, bool input)
+    {
+        foreach (var m in ms) if (m is InterfaceMatch im && im.IsInput == input) return true;
+        return false;
+    }
 
     private static string Raw(string text, Token t) => text.Substring(t.Start, t.Length);
 

@@ -52,13 +52,15 @@ public static class SaveParser
         if (head.Contains("ip6tables", StringComparison.Ordinal)) return IpFamily.V6;
         if (Path.GetFileName(fileName).StartsWith("ip6", StringComparison.Ordinal)) return IpFamily.V6;
         if (head.Contains("iptables", StringComparison.Ordinal)) return IpFamily.V4;
-        int i = head.IndexOf(" -s ");
-        if (i < 0) i = head.IndexOf(" -d ");
-        if (i >= 0)
+        // the first address after -s or -d decides (the word ends at any blank, including the end of the line)
+        foreach (var opt in new[] { " -s ", " -d " })
         {
-            var rest = head[(i + 4)..];
-            int sp = rest.IndexOf(' ');
-            if (sp > 0 && rest[..sp].Contains(':')) return IpFamily.V6;
+            int i = head.IndexOf(opt);
+            if (i < 0) continue;
+            var rest = head[(i + opt.Length)..];
+            int end = rest.IndexOfAny(" \n\r\t");
+            var word = end < 0 ? rest : rest[..end];
+            return word.Contains(':') ? IpFamily.V6 : IpFamily.V4;
         }
         return IpFamily.V4;
     }

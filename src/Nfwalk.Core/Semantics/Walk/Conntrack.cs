@@ -31,6 +31,8 @@ public sealed class ConntrackEntry : IConntrackView
     public bool SrcNatDone { get; internal set; }
     public bool DstNatDone { get; internal set; }
     public bool IsReplyDirection { get; internal set; }
+    /// <summary>For TCP: the state of the conntrack state machine (nf_conntrack_proto_tcp.c).</summary>
+    public TcpState TcpState { get; internal set; }
     public int Id { get; internal init; }
 
     public IpAddress OrigSource => Original.Source;

@@ -155,6 +155,21 @@ public static class NodeWalker
         if (found is { } f)
         {
             var e = f.Entry;
+            if (ctx.Protocol == Protocols.Tcp)
+            {
+                var next = TcpStates.Next(e.TcpState, f.Reply, ctx.TcpFlags);
+                if (next == TcpState.Invalid)
+                {
+                    ctx.CtInfo = CtInfo.Invalid;
+                    ctx.Step(StepKind.Conntrack, $"conntrack: a {TcpFlagNames.Format(ctx.TcpFlags)} segment in the {(f.Reply ? "reply" : "original")} direction of connection {e} is not allowed in TCP state {TcpStates.Name(e.TcpState)}: state INVALID (the packet gets no conntrack entry)");
+                    return;
+                }
+                if (next != TcpState.Ignore)
+                {
+                    if (next != e.TcpState) ctx.Step(StepKind.Conntrack, $"conntrack: TCP state {TcpStates.Name(e.TcpState)} -> {TcpStates.Name(next)}");
+                    e.TcpState = next;
+                }
+            }
             ctx.Entry = e; e.IsReplyDirection = f.Reply;
             if (f.Reply) { e.SeenReply = true; ctx.CtInfo = CtInfo.Established; }
             else ctx.CtInfo = e.SeenReply ? CtInfo.Established : CtInfo.New;
@@ -165,6 +180,7 @@ public static class NodeWalker
         if (why is null)
         {
             ctx.Entry = ctx.Node.Conntrack.CreateUnconfirmed(tuple);
+            if (ctx.Protocol == Protocols.Tcp) ctx.Entry.TcpState = TcpStates.Next(TcpState.None, false, ctx.TcpFlags);
             ctx.CtInfo = CtInfo.New;
             ctx.Step(StepKind.Conntrack, $"conntrack: no existing connection: a new (unconfirmed) entry {ctx.Entry.Original} is created: state NEW");
         }
