@@ -12,6 +12,7 @@ public static class Program
         root.Subcommands.Add(ExplainCommand.Create());
         root.Subcommands.Add(PrintCommand.Create());
         root.Subcommands.Add(TraceCommand.Create());
+        root.Subcommands.Add(VerifyCommand.Create());
         return root;
     }
 
