@@ -5,6 +5,7 @@ using Nfwalk.Parsing.Iptables;
 
 // dotnet run -c Release --project bench/Nfwalk.Bench -- generate OUT [services] [endpoints]
 // dotnet run -c Release --project bench/Nfwalk.Bench -- measure FILE      (quick MB/s and peak memory, no BenchmarkDotNet)
+// dotnet run -c Release --project bench/Nfwalk.Bench -- walk FILE [N]       (full traces per second)
 // dotnet run -c Release --project bench/Nfwalk.Bench -- [BenchmarkDotNet arguments, e.g. --filter *Parse*]
 if (args.Length >= 2 && args[0] == "generate")
 {
@@ -38,5 +39,6 @@ if (args.Length >= 2 && args[0] == "measure")
     Console.WriteLine($"input {mb:F1} MB; parse median {median * 1000:F1} ms = {mb / median:F0} MB/s (best {mb / times[0]:F0} MB/s); allocated {allocated / 1e6:F0} MB per parse; process peak RSS {peak}");
     return 0;
 }
+if (args.Length >= 2 && args[0] == "walk") { WalkMeasure.Run(args[1], args.Length > 2 ? int.Parse(args[2]) : 2000); return 0; }
 BenchmarkSwitcher.FromAssembly(typeof(ParseBenchmarks).Assembly).Run(args);
 return 0;

@@ -22,9 +22,14 @@ public sealed class Rule
 
     public bool HasUnknownParts => Target?.IsUnknown == true || Matches.Any(m => m.IsUnknown);
 
+    private string? _text;
+    /// <summary>The canonical text without counters, computed once (the rule never changes).</summary>
+    public string Text => _text ??= ToSaveText(false);
+
     /// <summary>The rule in canonical iptables-save form (with its counter prefix when it has one).</summary>
     public string ToSaveText(bool withCounters = true)
     {
+        if (!withCounters || Counters is null) { if (_text is not null) return _text; }
         var sb = new StringBuilder(128);
         AppendSaveText(sb, withCounters);
         return sb.ToString();

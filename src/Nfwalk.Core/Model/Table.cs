@@ -29,10 +29,32 @@ public sealed class Table
     public SourceLine? Commit { get; init; }
     public SourceLocation Location => Header?.Start ?? Chains.FirstOrDefault()?.Location ?? SourceLocation.None;
 
+    private Dictionary<string, Chain>? _byName;
+    private readonly Chain?[] _builtins = new Chain?[5];
+    private bool _builtinsKnown;
+
+    /// <summary>The chain of that name (an index built on first use; the table itself never changes).</summary>
     public Chain? FindChain(string name)
     {
-        foreach (var c in Chains) if (c.Name == name) return c;
-        return null;
+        var map = _byName;
+        if (map is null)
+        {
+            map = new Dictionary<string, Chain>(Chains.Count, StringComparer.Ordinal);
+            foreach (var c in Chains) map.TryAdd(c.Name, c);
+            _byName = map;
+        }
+        return map.GetValueOrDefault(name);
+    }
+
+    /// <summary>The builtin chain of a hook, if this table has it.</summary>
+    public Chain? BuiltinChain(Hook hook)
+    {
+        if (!_builtinsKnown)
+        {
+            foreach (var c in Chains) if (c.Hook is { } h) _builtins[(int)h] ??= c;
+            _builtinsKnown = true;
+        }
+        return _builtins[(int)hook];
     }
 
     public IEnumerable<Rule> AllRules() => Chains.SelectMany(c => c.Rules);

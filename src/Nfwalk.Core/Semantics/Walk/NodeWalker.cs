@@ -24,14 +24,14 @@ public static class NodeWalker
         foreach (var a in node.Network.Assumptions) ctx.Assumptions.Add(a);
         if (rules is null) ctx.Assumptions.Add($"no {(spec.Family == IpFamily.V4 ? "iptables" : "ip6tables")} rules were given: every table is empty");
         var outcome = spec.IsLocal ? Generated(ctx, rules) : Received(ctx, rules);
-        ctx.Steps.Add(new TraceStep { Kind = StepKind.Outcome, Text = outcome.Text, Mark = Values.Hex(ctx.Mark), ConnMark = ctx.CtMarkText, Packet = ctx.PacketText() });
+        if (ctx.Recording) ctx.Steps.Add(new TraceStep { Kind = StepKind.Outcome, Text = outcome.Text, Mark = Values.Hex(ctx.Mark), ConnMark = ctx.CtMarkText, Packet = ctx.PacketText() });
         return new WalkTrace(title ?? $"{start.Summary} on {node.Name}", start, ctx.Steps, outcome, ctx.View(), ctx.Assumptions.Distinct().ToList());
     }
 
     private static WalkOutcome Received(WalkContext ctx, Ruleset? rules)
     {
         ctx.Hook = Hook.Prerouting;
-        ctx.Step(StepKind.Hook, $"PREROUTING: received on {ctx.InInterface}", withPacket: true);
+        if (ctx.Recording) ctx.Step(StepKind.Hook, $"PREROUTING: received on {ctx.InInterface}", withPacket: true);
         if (Run(ctx, rules, TableName.Raw) is { } r1) return r1;
         ConntrackIn(ctx);
         if (Run(ctx, rules, TableName.Mangle) is { } r2) return r2;
@@ -45,7 +45,7 @@ public static class NodeWalker
         if (ctx.Options.IpForward is null) ctx.Assumptions.Add("forwarding assumed enabled (net.ipv4.ip_forward not given)");
         ctx.OutInterface = route.OutInterface;
         ctx.Hook = Hook.Forward;
-        ctx.Step(StepKind.Hook, $"FORWARD: routed on towards {route.OutInterface}", withPacket: true);
+        if (ctx.Recording) ctx.Step(StepKind.Hook, $"FORWARD: routed on towards {route.OutInterface}", withPacket: true);
         foreach (var t in new[] { TableName.Mangle, TableName.Filter, TableName.Security })
             if (Run(ctx, rules, t) is { } r) return r;
         return Postrouting(ctx, rules, route);
@@ -54,7 +54,7 @@ public static class NodeWalker
     private static WalkOutcome DeliverLocally(WalkContext ctx, Ruleset? rules)
     {
         ctx.Hook = Hook.Input;
-        ctx.Step(StepKind.Hook, "INPUT: delivered to this host", withPacket: true);
+        if (ctx.Recording) ctx.Step(StepKind.Hook, "INPUT: delivered to this host", withPacket: true);
         var order = ctx.Options.LegacyBackend
             ? new[] { TableName.Mangle, TableName.Filter, TableName.Security, TableName.Nat }
             : new[] { TableName.Mangle, TableName.Filter, TableName.Nat, TableName.Security };
@@ -76,7 +76,7 @@ public static class NodeWalker
         if (route.Kind is not (RouteKind.Local or RouteKind.Forward)) return Unroutable(ctx, route);
         var firstOut = route.Kind == RouteKind.Local ? "lo" : route.OutInterface;
         ctx.OutInterface = firstOut;
-        ctx.Step(StepKind.Hook, $"OUTPUT: generated on this host, leaving through {firstOut}", withPacket: true);
+        if (ctx.Recording) ctx.Step(StepKind.Hook, $"OUTPUT: generated on this host, leaving through {firstOut}", withPacket: true);
         if (Run(ctx, rules, TableName.Raw) is { } r1) return r1;
         ConntrackIn(ctx);
         var (m0, s0, d0, t0) = (ctx.Mark, ctx.Source, ctx.Destination, ctx.Tos);
@@ -84,7 +84,7 @@ public static class NodeWalker
         if (ctx.Mark != m0 || ctx.Source != s0 || ctx.Destination != d0 || ctx.Tos != t0)
         {
             // ipt_mangle_out → ip_route_me_harder: route again; the source address is not chosen again
-            ctx.Step(StepKind.Routing, "mangle OUTPUT changed the mark/addresses/TOS: the packet is routed again (ip_route_me_harder); its source address stays");
+            if (ctx.Recording) ctx.Step(StepKind.Routing, "mangle OUTPUT changed the mark/addresses/TOS: the packet is routed again (ip_route_me_harder); its source address stays");
             route = Route(ctx, null);
             if (route.Kind is not (RouteKind.Local or RouteKind.Forward)) return Unroutable(ctx, route);
         }
@@ -92,7 +92,7 @@ public static class NodeWalker
         if (NatStep(ctx, rules, destination: true) is { } r3) return r3;
         if (ctx.Destination != d1)
         {
-            ctx.Step(StepKind.Routing, "nat OUTPUT changed the destination: the packet is routed again");
+            if (ctx.Recording) ctx.Step(StepKind.Routing, "nat OUTPUT changed the destination: the packet is routed again");
             route = Route(ctx, null);
             if (route.Kind is not (RouteKind.Local or RouteKind.Forward)) return Unroutable(ctx, route);
         }
@@ -104,7 +104,7 @@ public static class NodeWalker
             ctx.OutInterface = "lo";
             var post = Postrouting(ctx, rules, route with { OutInterface = "lo" });
             if (post.Kind != "sent") return post;
-            ctx.Step(StepKind.Note, "the packet loops back through lo and is received again");
+            if (ctx.Recording) ctx.Step(StepKind.Note, "the packet loops back through lo and is received again");
             ctx.InInterface = "lo"; ctx.OutInterface = null;
             return Received(ctx, rules);
         }
@@ -115,7 +115,7 @@ public static class NodeWalker
     {
         ctx.Hook = Hook.Postrouting;
         ctx.OutInterface = route.OutInterface;
-        ctx.Step(StepKind.Hook, $"POSTROUTING: leaving through {route.OutInterface}", withPacket: true);
+        if (ctx.Recording) ctx.Step(StepKind.Hook, $"POSTROUTING: leaving through {route.OutInterface}", withPacket: true);
         if (Run(ctx, rules, TableName.Mangle) is { } r1) return r1;
         if (NatStep(ctx, rules, destination: false) is { } r2) return r2;
         Confirm(ctx);
@@ -131,15 +131,16 @@ public static class NodeWalker
     {
         var t = rules?[table];
         if (t is null) return null;
-        if (!t.Chains.Any(c => c.Hook == ctx.Hook)) return null;
+        if (t.BuiltinChain(ctx.Hook) is null) return null;
         ctx.Table = table;
+        ctx.ResetPolicy();
         var verdict = TableRunner.Run(t, ctx.Hook, ctx);
         switch (verdict)
         {
             case Outcome.Drop:
                 if (ctx.Rejected is { } rj)
                     return new WalkOutcome("rejected", $"rejected in {table.Name()} {ctx.Hook.ChainName()} ({rj.RejectWith} sent back)");
-                return new WalkOutcome("dropped", $"dropped in {table.Name()} {ctx.Hook.ChainName()}" + (ctx.CurrentRule is { } cr && ctx.Steps.LastOrDefault()?.Kind == StepKind.Rule ? $" by {cr.ChainName} rule {cr.Number} ({cr.Location})" : " by the chain policy"));
+                return new WalkOutcome("dropped", $"dropped in {table.Name()} {ctx.Hook.ChainName()}" + (ctx.LastPolicy is null && ctx.CurrentRule is { } cr ? $" by {cr.ChainName} rule {cr.Number} ({cr.Location})" : " by the chain policy"));
             case Outcome.Queue:
                 return new WalkOutcome("queued", $"queued to userspace in {table.Name()} {ctx.Hook.ChainName()}: the verdict comes from the program reading the queue");
         }
@@ -161,7 +162,7 @@ public static class NodeWalker
                 if (next == TcpState.Invalid)
                 {
                     ctx.CtInfo = CtInfo.Invalid;
-                    ctx.Step(StepKind.Conntrack, $"conntrack: a {TcpFlagNames.Format(ctx.TcpFlags)} segment in the {(f.Reply ? "reply" : "original")} direction of connection {e} is not allowed in TCP state {TcpStates.Name(e.TcpState)}: state INVALID (the packet gets no conntrack entry)");
+                    if (ctx.Recording) ctx.Step(StepKind.Conntrack, $"conntrack: a {TcpFlagNames.Format(ctx.TcpFlags)} segment in the {(f.Reply ? "reply" : "original")} direction of connection {e} is not allowed in TCP state {TcpStates.Name(e.TcpState)}: state INVALID (the packet gets no conntrack entry)");
                     return;
                 }
                 if (next != TcpState.Ignore)
@@ -173,7 +174,7 @@ public static class NodeWalker
             ctx.Entry = e; e.IsReplyDirection = f.Reply;
             if (f.Reply) { e.SeenReply = true; ctx.CtInfo = CtInfo.Established; }
             else ctx.CtInfo = e.SeenReply ? CtInfo.Established : CtInfo.New;
-            ctx.Step(StepKind.Conntrack, $"conntrack: packet of connection {e} in the {(f.Reply ? "reply" : "original")} direction: state {ctx.CtInfo.ToString().ToUpperInvariant()}{(e.Mark != 0 ? $", connection mark {Values.Hex(e.Mark)}" : "")}");
+            if (ctx.Recording) ctx.Step(StepKind.Conntrack, $"conntrack: packet of connection {e} in the {(f.Reply ? "reply" : "original")} direction: state {ctx.CtInfo.ToString().ToUpperInvariant()}{(e.Mark != 0 ? $", connection mark {Values.Hex(e.Mark)}" : "")}");
             return;
         }
         var why = NewOrInvalid(ctx);
@@ -182,12 +183,12 @@ public static class NodeWalker
             ctx.Entry = ctx.Node.Conntrack.CreateUnconfirmed(tuple);
             if (ctx.Protocol == Protocols.Tcp) ctx.Entry.TcpState = TcpStates.Next(TcpState.None, false, ctx.TcpFlags);
             ctx.CtInfo = CtInfo.New;
-            ctx.Step(StepKind.Conntrack, $"conntrack: no existing connection: a new (unconfirmed) entry {ctx.Entry.Original} is created: state NEW");
+            if (ctx.Recording) ctx.Step(StepKind.Conntrack, $"conntrack: no existing connection: a new (unconfirmed) entry {ctx.Entry.Original} is created: state NEW");
         }
         else
         {
             ctx.CtInfo = CtInfo.Invalid;
-            ctx.Step(StepKind.Conntrack, $"conntrack: no existing connection and {why}: state INVALID (no entry; connmark tests are false, nat is skipped)");
+            if (ctx.Recording) ctx.Step(StepKind.Conntrack, $"conntrack: no existing connection and {why}: state INVALID (no entry; connmark tests are false, nat is skipped)");
         }
     }
 
@@ -235,7 +236,7 @@ public static class NodeWalker
             var decision = ctx.NatDecision;
             if (decision is not null && !ReferenceEquals(decision, before)) Bind(ctx, e, decision, destination);
             else if (rules?[TableName.Nat] is not null)
-                ctx.Step(StepKind.Nat, $"nat {ctx.Hook.ChainName()}: no {(destination ? "destination" : "source")} translation for this connection (recorded: later packets and replies skip the nat chains)");
+                if (ctx.Recording) ctx.Step(StepKind.Nat, $"nat {ctx.Hook.ChainName()}: no {(destination ? "destination" : "source")} translation for this connection (recorded: later packets and replies skip the nat chains)");
             if (destination) e.DstNatDone = true; else e.SrcNatDone = true;
         }
         // apply the stored manip for this direction
@@ -257,12 +258,12 @@ public static class NodeWalker
         if (dst is { } d && (d.A != ctx.Destination || d.P != ctx.DestinationPort))
         {
             ctx.Destination = d.A; if (Protocols.HasPorts(ctx.Protocol)) ctx.DestinationPort = d.P;
-            ctx.Step(StepKind.Nat, $"{what}: destination rewritten to {d.A}{(Protocols.HasPorts(ctx.Protocol) ? ":" + d.P : "")}", withPacket: true);
+            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{what}: destination rewritten to {d.A}{(Protocols.HasPorts(ctx.Protocol) ? ":" + d.P : "")}", withPacket: true);
         }
         if (src is { } s && (s.A != ctx.Source || s.P != ctx.SourcePort))
         {
             ctx.Source = s.A; if (Protocols.HasPorts(ctx.Protocol)) ctx.SourcePort = s.P;
-            ctx.Step(StepKind.Nat, $"{what}: source rewritten to {s.A}{(Protocols.HasPorts(ctx.Protocol) ? ":" + s.P : "")}", withPacket: true);
+            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{what}: source rewritten to {s.A}{(Protocols.HasPorts(ctx.Protocol) ? ":" + s.P : "")}", withPacket: true);
         }
     }
 
@@ -287,7 +288,7 @@ public static class NodeWalker
             if (t.Range?.Ports is { } pr && !pr.Contains(port)) port = pr.First;
             e.Reply = e.Reply with { Source = addr, SourcePort = port };
             e.DestinationNatted = true;
-            ctx.Step(StepKind.Nat, $"{t.Name} decided for this connection: destination {orig.Destination}{PortText(orig.DestinationPort, ctx)} becomes {addr}{PortText(port, ctx)} (stored in conntrack; replies get the original back)");
+            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{t.Name} decided for this connection: destination {orig.Destination}{PortText(orig.DestinationPort, ctx)} becomes {addr}{PortText(port, ctx)} (stored in conntrack; replies get the original back)");
         }
         else
         {
@@ -308,7 +309,7 @@ public static class NodeWalker
             if (t.Range?.Ports is { } pr && !pr.Contains(port)) { port = pr.First; ctx.AddAssumption($"{t.Name}: source port {orig.SourcePort} is outside {pr.First}-{pr.Last}; the kernel picks a free port in the range from a random offset, shown as {pr.First}"); }
             e.Reply = e.Reply with { Destination = addr, DestinationPort = port };
             e.SourceNatted = true;
-            ctx.Step(StepKind.Nat, $"{t.Name} decided for this connection: source {orig.Source}{PortText(orig.SourcePort, ctx)} becomes {addr}{PortText(port, ctx)} (source port kept when free)");
+            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{t.Name} decided for this connection: source {orig.Source}{PortText(orig.SourcePort, ctx)} becomes {addr}{PortText(port, ctx)} (source port kept when free)");
         }
     }
 
@@ -332,7 +333,7 @@ public static class NodeWalker
         if (ctx.Entry is { Confirmed: false } e && ctx.CtInfo == CtInfo.New)
         {
             ctx.Node.Conntrack.Confirm(e);
-            ctx.Step(StepKind.Conntrack, $"conntrack: connection {e} confirmed (entered in the table){(e.Mark != 0 ? $" with connection mark {Values.Hex(e.Mark)}" : "")}");
+            if (ctx.Recording) ctx.Step(StepKind.Conntrack, $"conntrack: connection {e} confirmed (entered in the table){(e.Mark != 0 ? $" with connection mark {Values.Hex(e.Mark)}" : "")}");
         }
     }
 
@@ -341,7 +342,7 @@ public static class NodeWalker
         var q = new RouteQuery(ctx.Family, ctx.Destination, iif is null ? null : ctx.Source, iif, ctx.Mark, ctx.Tos, ctx.Protocol, ctx.SourcePort, ctx.DestinationPort);
         var r = ctx.Node.Network.Route(q);
         ctx.LastRoute = r;
-        ctx.Steps.Add(new TraceStep
+        if (ctx.Recording) ctx.Steps.Add(new TraceStep
         {
             Kind = StepKind.Routing, Hook = ctx.Hook.ChainName(), Mark = Values.Hex(ctx.Mark), ConnMark = ctx.CtMarkText,
             Text = $"routing decision for {ctx.Destination} (mark {Values.Hex(ctx.Mark)}{(iif is null ? ", locally generated" : $", from {iif}")}): {r.Summary}"
@@ -351,7 +352,7 @@ public static class NodeWalker
         if (iif is null && ctx.Source.Value == 0 && r.PreferredSource is { } src)
         {
             ctx.Source = src;
-            ctx.Step(StepKind.Routing, $"source address chosen by this route: {src}");
+            if (ctx.Recording) ctx.Step(StepKind.Routing, $"source address chosen by this route: {src}");
         }
         return r;
     }

@@ -14,18 +14,21 @@ internal static class TableRunner
 
     public static Outcome Run(Table table, Hook hook, WalkContext ctx)
     {
-        var builtin = table.Chains.FirstOrDefault(c => c.Hook == hook);
+        var builtin = table.BuiltinChain(hook);
         if (builtin is null) return Outcome.Accept;
-        var chains = table.Chains.ToDictionary(c => c.Name, StringComparer.Ordinal);
         var stack = new Stack<(Chain Chain, int Next)>();
         var current = builtin;
         int i = 0, steps = 0;
+        bool useIndex = ctx.Options.UseIndex && !ctx.Options.Verbose;
+        var index = useIndex ? ChainIndex.For(current) : null;
         while (steps++ < MaxSteps)
         {
+            if (index is { HasRuns: true }) i = index.Next(i, ctx.Destination);
             if (i >= current.Rules.Count)
             {
                 if (current.IsBuiltin || stack.Count == 0) return Policy(builtin, ctx, current.IsBuiltin ? "end of chain" : $"end of {current.Name}, reached by goto: no return point");
                 (current, i) = stack.Pop();
+                if (useIndex) index = ChainIndex.For(current);
                 continue;
             }
             var rule = current.Rules[i];
@@ -57,10 +60,11 @@ internal static class TableRunner
                     }
                     ctx.RuleStep(rule, true, $"RETURN to {stack.Peek().Chain.Name}");
                     (current, i) = stack.Pop();
+                    if (useIndex) index = ChainIndex.For(current);
                     break;
                 case Outcome.Jump:
                 case Outcome.Goto:
-                    if (!chains.TryGetValue(outcome.Chain!, out var target))
+                    if (table.FindChain(outcome.Chain!) is not { } target)
                     {
                         ctx.RuleStep(rule, true, $"jump to {outcome.Chain}, which is not in the input: assumed to return without effect");
                         ctx.AddAssumption($"chain {outcome.Chain} is not in the input; its rules are unknown and assumed to do nothing");
@@ -70,6 +74,7 @@ internal static class TableRunner
                     ctx.RuleStep(rule, true, outcome.Kind == Outcome.Jump ? $"jump to {target.Name}" : $"goto {target.Name}");
                     if (outcome.Kind == Outcome.Jump) stack.Push((current, i + 1));
                     current = target; i = 0;
+                    if (useIndex) index = ChainIndex.For(current);
                     break;
             }
         }

@@ -25,6 +25,7 @@ internal sealed class WalkContext : ITargetContext
     public List<TraceStep> Steps { get; } = new();
     public List<string> Assumptions { get; } = new();
     public Rule? CurrentRule { get; set; }
+    public bool Recording => Options.RecordSteps;
 
     // the packet
     public IpFamily Family { get; }
@@ -140,24 +141,37 @@ internal sealed class WalkContext : ITargetContext
            + $" in {InInterface ?? "-"} out {OutInterface ?? "-"} mark {Values.Hex(Mark)}";
 
     public void RuleStep(Rule rule, bool matched, string? verdict)
-        => Steps.Add(new TraceStep
+    {
+        if (!Options.RecordSteps) return;
+        Steps.Add(new TraceStep
         {
             Kind = StepKind.Rule, Hook = Hook.ChainName(), Table = Table.Name(), Chain = rule.ChainName, Rule = rule.Number,
-            RuleText = rule.ToSaveText(false), Location = rule.Location.ToString(), Matched = matched, Verdict = verdict,
+            RuleText = rule.Text, Location = rule.Location.ToString(), Matched = matched, Verdict = verdict,
             Mark = Values.Hex(Mark), ConnMark = CtMarkText,
             Text = matched ? $"{Table.Name()} {rule.ChainName} rule {rule.Number} matches: {verdict}" : $"{Table.Name()} {rule.ChainName} rule {rule.Number} does not match",
         });
+    }
 
     public void PolicyStep(Chain builtin, Outcome verdict, string why)
-        => Steps.Add(new TraceStep
+    {
+        LastPolicy = builtin;
+        if (!Options.RecordSteps) return;
+        Steps.Add(new TraceStep
         {
             Kind = StepKind.Policy, Hook = Hook.ChainName(), Table = Table.Name(), Chain = builtin.Name, Verdict = verdict == Outcome.Drop ? "DROP" : "ACCEPT",
             Mark = Values.Hex(Mark), ConnMark = CtMarkText,
             Text = $"{Table.Name()} {builtin.Name}: {why}, policy {(verdict == Outcome.Drop ? "DROP" : "ACCEPT")}" + (builtin.IsDeclared ? "" : " (policy not in the input: ACCEPT assumed)"),
         });
+    }
+
+    public Chain? LastPolicy { get; private set; }
+    public void ResetPolicy() => LastPolicy = null;
 
     public void Step(StepKind kind, string text, bool withPacket = false)
-        => Steps.Add(new TraceStep { Kind = kind, Text = text, Hook = Hook.ChainName(), Mark = Values.Hex(Mark), ConnMark = CtMarkText, Packet = withPacket ? PacketText() : null });
+    {
+        if (!Options.RecordSteps) return;
+        Steps.Add(new TraceStep { Kind = kind, Text = text, Hook = Hook.ChainName(), Mark = Values.Hex(Mark), ConnMark = CtMarkText, Packet = withPacket ? PacketText() : null });
+    }
 
     public PacketView View() => new(
         Family == IpFamily.V4 ? "ipv4" : "ipv6", Protocols.Name(Protocol), Source.ToString(), Destination.ToString(),

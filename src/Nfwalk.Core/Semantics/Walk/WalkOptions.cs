@@ -21,4 +21,8 @@ public sealed class WalkOptions
     public bool? IpForward { get; init; }
     /// <summary>Record rules that were evaluated and did not match (iptables -v style walk).</summary>
     public bool Verbose { get; init; }
+    /// <summary>Record the trace steps (off: outcome only, for classifying many packets fast).</summary>
+    public bool RecordSteps { get; init; } = true;
+    /// <summary>Skip rules that cannot match by an exact-destination index (same answers; off = the straightforward scan).</summary>
+    public bool UseIndex { get; init; } = true;
 }

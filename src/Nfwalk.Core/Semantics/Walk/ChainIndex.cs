@@ -1,0 +1,73 @@
+using System.Runtime.CompilerServices;
+using Nfwalk.Model;
+using Nfwalk.Model.Matches;
+using Nfwalk.Model.Net;
+
+namespace Nfwalk.Semantics.Walk;
+
+/// <summary>
+/// A lookup index over runs of consecutive rules that each require one exact destination address (a plain "-d a.b.c.d/32",
+/// as kube-proxy's KUBE-SERVICES has thousands of). Inside such a run only the rules whose address equals the packet's
+/// destination can match, so the walk visits just those, in their original order; every other rule is skipped exactly
+/// as the straightforward scan would reject it on its -d test. Targets cannot change the destination inside a chain
+/// (NAT targets end the chain), so the answer is identical to evaluating every rule.
+/// </summary>
+internal sealed class ChainIndex
+{
+    private static readonly ConditionalWeakTable<Chain, ChainIndex> Cache = new();
+    private const int MinRun = 16;
+
+    // for each rule index: the run it belongs to, or -1
+    private readonly int[] _runOf;
+    private readonly List<(int Start, int End, Dictionary<IpAddress, int[]> ByDestination)> _runs = new();
+
+    public static ChainIndex For(Chain chain) => Cache.GetValue(chain, c => new ChainIndex(c));
+
+    private ChainIndex(Chain chain)
+    {
+        var rules = chain.Rules;
+        _runOf = new int[rules.Count];
+        Array.Fill(_runOf, -1);
+        int i = 0;
+        while (i < rules.Count)
+        {
+            if (ExactDestination(rules[i]) is null) { i++; continue; }
+            int j = i;
+            while (j < rules.Count && ExactDestination(rules[j]) is not null) j++;
+            if (j - i >= MinRun)
+            {
+                var map = new Dictionary<IpAddress, List<int>>();
+                for (int k = i; k < j; k++)
+                {
+                    var d = ExactDestination(rules[k])!.Value;
+                    if (!map.TryGetValue(d, out var l)) map[d] = l = new List<int>();
+                    l.Add(k);
+                }
+                _runs.Add((i, j, map.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray())));
+                for (int k = i; k < j; k++) _runOf[k] = _runs.Count - 1;
+            }
+            i = j;
+        }
+    }
+
+    public bool HasRuns => _runs.Count > 0;
+
+    private static IpAddress? ExactDestination(Rule r)
+    {
+        foreach (var m in r.Matches)
+            if (m is AddressMatch { Direction: Direction.Destination, Negated: false } a && a.Prefix.IsHost) return a.Prefix.Address;
+        return null;
+    }
+
+    /// <summary>The next rule index at or after <paramref name="i"/> that can match a packet to <paramref name="destination"/>.</summary>
+    public int Next(int i, IpAddress destination)
+    {
+        if (i >= _runOf.Length) return i;
+        int run = _runOf[i];
+        if (run < 0) return i;
+        var (_, end, map) = _runs[run];
+        if (map.TryGetValue(destination, out var candidates))
+            foreach (var k in candidates) if (k >= i) return k;
+        return end;
+    }
+}
