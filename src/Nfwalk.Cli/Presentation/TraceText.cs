@@ -6,6 +6,16 @@ namespace Nfwalk.Cli.Presentation;
 /// <summary>A walk for the terminal: one line per step, verdicts and changed packet state highlighted.</summary>
 public static class TraceText
 {
+    /// <summary>Plain text (no colour) at a fixed width, for files and golden tests.</summary>
+    public static string ToPlainText(IReadOnlyList<WalkTrace> walks, int width = 120)
+    {
+        var w = new StringWriter();
+        var con = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(w), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        con.Profile.Width = width;
+        Render(walks, con);
+        return w.ToString();
+    }
+
     public static void Render(IReadOnlyList<WalkTrace> walks, IAnsiConsole con)
     {
         foreach (var w in walks)

@@ -24,19 +24,19 @@ public sealed class NodeSnapshot
 
     public Node CreateNode() => new() { Name = Name, Rules4 = Rules4, Rules6 = Rules6, Network = Network, SetTester = SetTester };
 
-    /// <summary>Hooks for the other input parsers (routing, ipsets) to plug in without this class knowing them.</summary>
-    public static Func<string, DiagnosticBag, List<string>, INodeNetwork?>? NetworkLoader { get; set; }
-    public static Func<string, DiagnosticBag, List<string>, Func<Model.Matches.SetMatch, Model.Evaluation.IPacketContext, bool?>?>? SetLoader { get; set; }
+    public IpsetText? Ipsets { get; init; }
 
-    public static NodeSnapshot Load(string path)
+    /// <param name="baseDir">When given, file names in messages and traces are shown relative to it.</param>
+    public static NodeSnapshot Load(string path, string? baseDir = null)
     {
+        string Show(string physical) => baseDir is null ? physical : Path.GetRelativePath(baseDir, Path.GetFullPath(physical));
         var diags = new DiagnosticBag();
         var notes = new List<string>();
         string dir = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
         Ruleset? r4 = null, r6 = null;
         if (File.Exists(path))
         {
-            var r = SaveParser.ParseFile(path);
+            var r = SaveParser.Parse(File.ReadAllText(path), Show(path));
             diags.AddRange(r.Diagnostics);
             if (r.Ruleset.Family == IpFamily.V4) r4 = r.Ruleset; else r6 = r.Ruleset;
             notes.Add($"rules from {path}; no other node files: routing and addresses assumed");
@@ -45,12 +45,14 @@ public sealed class NodeSnapshot
         {
             var p4 = Path.Combine(dir, "iptables-save.txt");
             var p6 = Path.Combine(dir, "ip6tables-save.txt");
-            if (File.Exists(p4)) { var r = SaveParser.ParseFile(p4, IpFamily.V4); diags.AddRange(r.Diagnostics); r4 = r.Ruleset; }
+            if (File.Exists(p4)) { var r = SaveParser.Parse(File.ReadAllText(p4), Show(p4), IpFamily.V4); diags.AddRange(r.Diagnostics); r4 = r.Ruleset; }
             else notes.Add("no iptables-save.txt: the IPv4 tables are assumed empty");
-            if (File.Exists(p6)) { var r = SaveParser.ParseFile(p6, IpFamily.V6); diags.AddRange(r.Diagnostics); r6 = r.Ruleset; }
+            if (File.Exists(p6)) { var r = SaveParser.Parse(File.ReadAllText(p6), Show(p6), IpFamily.V6); diags.AddRange(r.Diagnostics); r6 = r.Ruleset; }
         }
-        INodeNetwork? net = Directory.Exists(path) ? NetworkLoader?.Invoke(dir, diags, notes) : null;
-        var sets = Directory.Exists(path) ? SetLoader?.Invoke(dir, diags, notes) : null;
+        INodeNetwork? net = Directory.Exists(path) ? SnapshotNetwork.Load(dir, diags, notes, Show) : null;
+        IpsetText? ipsets = null;
+        var ipsetPath = Path.Combine(dir, "ipset-save.txt");
+        if (Directory.Exists(path) && File.Exists(ipsetPath)) ipsets = IpsetText.Parse(File.ReadAllText(ipsetPath), Show(ipsetPath), diags);
         bool? forward = null;
         var sysctl = Path.Combine(dir, "sysctl.txt");
         if (Directory.Exists(path) && File.Exists(sysctl))
@@ -64,7 +66,7 @@ public sealed class NodeSnapshot
             Name = Path.GetFileName(Path.GetFullPath(path).TrimEnd('/')),
             Rules4 = r4, Rules6 = r6,
             Network = net ?? new AssumedNetwork(new Dictionary<string, IReadOnlyList<IpAddress>>()),
-            SetTester = sets, IpForward = forward, Diagnostics = diags.Items, Notes = notes,
+            SetTester = ipsets is null ? null : (m, c) => ipsets.Test(m, c), Ipsets = ipsets, IpForward = forward, Diagnostics = diags.Items, Notes = notes,
         };
     }
 }
