@@ -10,6 +10,8 @@ public sealed record KernelCase(string Name, string Rules, IReadOnlyList<PacketS
 {
     /// <summary>Extra addresses on the node (iface, address/len), applied on both sides.</summary>
     public IReadOnlyList<(string Iface, string Cidr)> ExtraAddresses { get; init; } = [];
+    /// <summary>"ipset save" text loaded into the node before the rules, on both sides.</summary>
+    public string? Ipsets { get; init; }
     public override string ToString() => Name;
 }
 
@@ -55,6 +57,11 @@ public static class Differential
             lab.Exec(p, "iptables-restore", "*filter\n:INPUT DROP [0:0]\nCOMMIT\n");
         // the node's own answers (TCP RST, ICMP errors) are side packets, not under test: drop them before any iptables hook
         lab.Exec(node, "nft -f -", "table ip nfwalk_mute {\n chain out {\n  type filter hook output priority -400;\n  tcp flags & rst == rst drop\n  icmp type { destination-unreachable, time-exceeded, echo-reply } drop\n }\n}\n");
+        if (c.Ipsets is { } ips)
+        {
+            var (irc, _, ierr) = lab.TryExec(node, "ipset restore", ips);
+            if (irc != 0) throw new LabException($"ipset restore refused the sets of case {c.Name}: {ierr.Trim()}");
+        }
         var (rc, _, err) = lab.TryExec(node, "iptables-restore", c.Rules);
         if (rc != 0) throw new LabException($"iptables-restore refused the rules of case {c.Name}: {err.Trim()}");
 
@@ -82,8 +89,9 @@ public static class Differential
         var rules = parsed.Ruleset;
         var net = new LabNetwork();
         foreach (var (iface, cidr) in c.ExtraAddresses) net.AddAddress(iface, IpPrefix.Parse(cidr).Address);
-        var sim = new Node { Name = "lab", Rules4 = rules, Network = net };
-        var walks = c.Packets.Select(p => NodeWalker.Walk(sim, p, new WalkOptions { IpForward = true, Verbose = false })).ToList();
+        var sets = c.Ipsets is null ? null : Snapshot.IpsetText.Parse(c.Ipsets, $"{c.Name}.ipset", new Diagnostics.DiagnosticBag());
+        var sim = new Node { Name = "lab", Rules4 = rules, Network = net, SetTester = sets is null ? null : (m, x) => sets.Test(m, x) };
+        var walks = c.Packets.Select(p => NodeWalker.Walk(sim, p, new WalkOptions { IpForward = true, Verbose = false, SocketsKnown = true })).ToList();
         return new CaseResult(c.Name, Compare(kernel, rules, walks), walks);
     }
 

@@ -13,14 +13,16 @@ public static class CheckCommand
         var family = new Option<string?>("--family") { Description = "4 or 6 (default: from the file's header)" };
         var strict = new Option<bool>("--strict") { Description = "also fail on warnings" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "also print warnings and remarks (unknown extensions)" };
+        var ipsets = new Option<string?>("--ipsets") { Description = "\"ipset save\" output: a rule naming a set that is not there is an error, as in iptables-restore" };
         var cmd = new Command("check", "Parse and validate a ruleset the way iptables-restore --test would: silent and exit 0 when it is good, every problem with file:line:column and exit 1 otherwise.")
-        { file, family, strict, verbose };
+        { file, family, strict, verbose, ipsets };
         cmd.SetAction(pr =>
         {
             var timing = Environment.GetEnvironmentVariable("NFWALK_TIMING") == "1" ? System.Diagnostics.Stopwatch.StartNew() : null;
             var result = RulesInput.Load(pr.GetValue(file)!, pr.GetValue(family));
             var parsed = timing?.Elapsed;
-            var diags = result.Diagnostics.Concat(RulesetValidator.Validate(result.Ruleset)).ToList();
+            var (sets, setDiags) = RulesInput.LoadSets(pr.GetValue(file)!, pr.GetValue(ipsets));
+            var diags = result.Diagnostics.Concat(setDiags).Concat(RulesetValidator.Validate(result.Ruleset, sets?.Sets.Keys.ToHashSet())).ToList();
             if (timing is not null) Console.Error.WriteLine($"nfwalk: parse {parsed!.Value.TotalMilliseconds:F0} ms, validate {(timing.Elapsed - parsed.Value).TotalMilliseconds:F0} ms");
             bool fail = diags.Any(d => d.Severity == Severity.Error) || (pr.GetValue(strict) && diags.Any(d => d.Severity == Severity.Warning));
             if (fail || pr.GetValue(verbose))

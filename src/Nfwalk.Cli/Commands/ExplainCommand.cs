@@ -16,13 +16,15 @@ public static class ExplainCommand
         format.AcceptOnlyFromAmong("text", "md", "json");
         var family = new Option<string?>("--family") { Description = "4 or 6 (default: from the file's header)" };
         var width = new Option<int?>("--width") { Description = "terminal width for text output" };
+        var ipsets = new Option<string?>("--ipsets") { Description = "\"ipset save\" output: rules naming a set are explained with its type and members" };
         var cmd = new Command("explain", "Explain every table, chain and rule of an iptables-save dump (or a headerless fragment) in plain English.")
-        { file, format, family, width };
+        { file, format, family, width, ipsets };
         cmd.SetAction(pr =>
         {
             var result = RulesInput.Load(pr.GetValue(file)!, pr.GetValue(family));
-            var diags = result.Diagnostics.Concat(RulesetValidator.Validate(result.Ruleset)).ToList();
-            var explanation = Explainer.Explain(result.Ruleset, diags);
+            var (sets, setDiags) = RulesInput.LoadSets(pr.GetValue(file)!, pr.GetValue(ipsets));
+            var diags = result.Diagnostics.Concat(setDiags).Concat(RulesetValidator.Validate(result.Ruleset, sets?.Sets.Keys.ToHashSet())).ToList();
+            var explanation = Explainer.Explain(result.Ruleset, diags, sets is null ? null : sets.Describe);
             Render(explanation, pr.GetValue(format)!, Console.Out, pr.GetValue(width));
             return diags.Any(d => d.Severity == Diagnostics.Severity.Error) ? 1 : 0;
         });

@@ -20,7 +20,7 @@ public static class DifferentialCases
 
     private static string Filter(string forward) => $"*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n{forward}COMMIT\n";
 
-    public static IEnumerable<KernelCase> All() => Handwritten().Concat(Enumerable.Range(1, 30).Select(RandomRulesets.Make));
+    public static IEnumerable<KernelCase> All() => Handwritten().Concat(MoreDifferentialCases.All()).Concat(Enumerable.Range(1, 40).Select(RandomRulesets.Make));
 
     public static IEnumerable<KernelCase> Handwritten()
     {
@@ -261,5 +261,117 @@ public static class DifferentialCases
             COMMIT
 
             """, [Udp(A, X, 9301), Udp(A, X, 9302, sport: 30001)]);
+    }
+}
+
+/// <summary>More hand-written differential cases: ipsets, owner, TPROXY without a listener, physdev, pkttype, limit, LOG/NFLOG, SNAT, DNAT ranges.</summary>
+public static class MoreDifferentialCases
+{
+    public static IEnumerable<KernelCase> All()
+    {
+        const string A = "10.99.0.2", X = "198.51.100.7";
+        string F(string rules) => $"*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n{rules}COMMIT\n";
+
+        yield return new("ipset hash:ip / hash:net nomatch / hash:ip,port / return-nomatch (E10)", F("""
+            -A FORWARD -m set --match-set S_IP src
+            -A FORWARD -m set --match-set S_IP dst
+            -A FORWARD -m set --match-set S_IP src,dst
+            -A FORWARD -m set --match-set S_NET src
+            -A FORWARD -m set ! --match-set S_NET src
+            -A FORWARD -m set --match-set S_NET src --return-nomatch
+            -A FORWARD -m set --match-set S_IPPORT dst,dst
+            -A FORWARD -m set --match-set S_IPPORT dst
+
+            """), [DifferentialCases.Udp(A, X, 8001), DifferentialCases.Udp("10.99.0.200", X, 8001, sport: 30001), DifferentialCases.Tcp(A, X, 8001)])
+        {
+            Ipsets = "create S_IP hash:ip family inet\nadd S_IP 10.99.0.2\ncreate S_NET hash:net family inet\nadd S_NET 10.99.0.0/24\nadd S_NET 10.99.0.128/25 nomatch\ncreate S_IPPORT hash:ip,port family inet\nadd S_IPPORT 198.51.100.7,udp:8001\n",
+        };
+
+        yield return new("owner of locally generated packets (raw socket of root)", """
+            *filter
+            :INPUT ACCEPT [0:0]
+            :FORWARD ACCEPT [0:0]
+            :OUTPUT ACCEPT [0:0]
+            -A OUTPUT -p udp -m owner --uid-owner 0
+            -A OUTPUT -p udp -m owner ! --uid-owner 1000
+            -A OUTPUT -p udp -m owner --socket-exists
+            -A OUTPUT -p udp -m owner --gid-owner 0
+            COMMIT
+
+            """, [new PacketSpec { Source = IpAddress.Parse("10.99.1.1"), Destination = IpAddress.Parse(X), Protocol = Protocols.Udp, SourcePort = 5000, DestinationPort = 6100 }]);
+
+        yield return new("TPROXY without a transparent listener drops (E15)", """
+            *mangle
+            :PREROUTING ACCEPT [0:0]
+            -A PREROUTING -p tcp -m tcp --dport 9401 -j TPROXY --on-port 8401 --on-ip 0.0.0.0 --tproxy-mark 0x1/0x1
+            -A PREROUTING -p tcp -m tcp --dport 9401
+            COMMIT
+            *filter
+            :INPUT ACCEPT [0:0]
+            :FORWARD ACCEPT [0:0]
+            :OUTPUT ACCEPT [0:0]
+            -A FORWARD -p tcp
+            -A INPUT -p tcp
+            COMMIT
+
+            """, [DifferentialCases.Tcp(A, "192.0.2.55", 9401)]);
+
+        yield return new("physdev, pkttype, length, limit, LOG and NFLOG continue (E14/E18)", F("""
+            -A FORWARD ! -m physdev --physdev-is-bridged
+            -A FORWARD -m physdev --physdev-in eth0
+            -A FORWARD -m physdev ! --physdev-in eth0
+            -A FORWARD -m pkttype --pkt-type unicast
+            -A FORWARD -m pkttype --pkt-type broadcast
+            -A FORWARD -m length --length 28
+            -A FORWARD -m limit --limit 1/min --limit-burst 2
+            -A FORWARD -j LOG --log-prefix "nfw "
+            -A FORWARD -j NFLOG --nflog-group 3
+            -A FORWARD -p udp
+
+            """).Replace("! -m physdev --physdev-is-bridged", "-m physdev ! --physdev-is-bridged"), [DifferentialCases.Udp(A, X, 9500), DifferentialCases.Udp(A, X, 9500, sport: 30001)]);
+
+        yield return new("SNAT to a fixed address keeps the source port; the reply is un-SNATed (E15)", """
+            *nat
+            :POSTROUTING ACCEPT [0:0]
+            -A POSTROUTING -s 10.99.0.0/24 -o eth1 -j SNAT --to-source 10.99.1.1
+            COMMIT
+            *filter
+            :INPUT ACCEPT [0:0]
+            :FORWARD ACCEPT [0:0]
+            :OUTPUT ACCEPT [0:0]
+            -A FORWARD -m conntrack --ctstate SNAT
+            -A FORWARD -m conntrack --ctrepldst 10.99.1.1 --ctrepldstport 5000
+            -A FORWARD -d 10.99.0.2/32 -p udp -m udp --dport 5000
+            COMMIT
+
+            """, [DifferentialCases.Udp(A, "10.99.1.2", 9406, sport: 5000), DifferentialCases.Udp("10.99.1.2", "10.99.1.1", 5000, "eth1", sport: 9406)]);
+
+        yield return new("DNAT port range keeps a destination port that is inside it (E15)", """
+            *nat
+            :PREROUTING ACCEPT [0:0]
+            -A PREROUTING -p udp -m udp --dport 9405 -j DNAT --to-destination 10.99.1.2:9000-9500
+            -A PREROUTING -p udp -m udp --dport 9600 -j DNAT --to-destination 10.99.1.2:9000-9500
+            COMMIT
+            *filter
+            :INPUT ACCEPT [0:0]
+            :FORWARD ACCEPT [0:0]
+            :OUTPUT ACCEPT [0:0]
+            -A FORWARD -p udp -m udp --dport 9405
+            -A FORWARD -p udp -m udp --dport 9000
+            COMMIT
+
+            """, [DifferentialCases.Udp(A, "10.99.0.1", 9405, sport: 42001), DifferentialCases.Udp(A, "10.99.0.1", 9600, sport: 42002)]);
+
+        yield return new("goto inside nested jumps and RETURN at several depths", F("""
+            -A FORWARD -p udp -j L1
+            -A FORWARD -p udp
+            -A L1 -j L2
+            -A L1 -p udp
+            -A L2 -g L3
+            -A L2 -p udp
+            -A L3 -p udp -m udp --dport 9701 -j RETURN
+            -A L3 -p udp
+
+            """).Replace(":OUTPUT ACCEPT [0:0]\n", ":OUTPUT ACCEPT [0:0]\n:L1 - [0:0]\n:L2 - [0:0]\n:L3 - [0:0]\n"), [DifferentialCases.Udp(A, X, 9701), DifferentialCases.Udp(A, X, 9702, sport: 30001)]);
     }
 }

@@ -75,7 +75,7 @@ internal sealed class WalkContext : ITargetContext
 
     public bool? LocalSocket(bool transparentOnly, bool includeWildcard)
     {
-        if (Options.Listeners.Count == 0) return null;
+        if (Options.Listeners.Count == 0 && !Options.SocketsKnown) return null;
         foreach (var l in Options.Listeners)
         {
             if (l.Protocol != Protocol || l.Port != DestinationPort) continue;
@@ -118,7 +118,7 @@ internal sealed class WalkContext : ITargetContext
         var ip = t.OnIp;
         if (t.OnIp.Value == 0 && InInterface is { } iif && Node.Network.AddressesOf(iif, Family) is { Count: > 0 } ifAddrs) ip = ifAddrs[0];
         ushort port = t.OnPort == 0 ? DestinationPort : t.OnPort;
-        if (Options.Listeners.Count == 0)
+        if (Options.Listeners.Count == 0 && !Options.SocketsKnown)
         {
             AddAssumption($"TPROXY: no sockets were declared; assumed a transparent socket listens on {ip}:{port} (without one the kernel drops the packet)");
             TproxySocketFound = new Listener(ip, port, Protocol, true);

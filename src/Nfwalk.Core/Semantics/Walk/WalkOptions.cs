@@ -13,8 +13,10 @@ public sealed class WalkOptions
 {
     /// <summary>Rule locations ("file:line") whose assumed match result is flipped (e.g. the other -m statistic branch).</summary>
     public HashSet<string> FlipAt { get; } = new(StringComparer.Ordinal);
-    /// <summary>Declared listening sockets; when empty, TPROXY assumes a transparent listener exists (and says so).</summary>
+    /// <summary>Declared listening sockets; when empty (and not <see cref="SocketsKnown"/>), TPROXY assumes a transparent listener exists (and says so).</summary>
     public List<Listener> Listeners { get; } = new();
+    /// <summary>The listener list is complete: no declared socket means there is none.</summary>
+    public bool SocketsKnown { get; init; }
     /// <summary>iptables-nft runs security INPUT after nat INPUT; legacy before.</summary>
     public bool LegacyBackend { get; init; }
     /// <summary>net.ipv4.ip_forward; null = unknown (assumed on, and said).</summary>
