@@ -79,6 +79,7 @@ public readonly record struct IpPrefix(IpAddress Address, int Length)
     {
         if (length <= 0) return UInt128.Zero;
         UInt128 all = bits == 32 ? (UInt128)uint.MaxValue : UInt128.MaxValue;
+        if (length >= bits) return all; // a shift by 128 would wrap to 0 for UInt128
         return all ^ (all >> length);
     }
 

@@ -126,6 +126,27 @@ internal static class TableInferrer
             why.AddRange(softReasons[i].Where(s => s.StartsWith("MARK")));
             result[b] = (chosen, new TableInference(certainty, hard[i], why, doubt));
         }
+
+        // A dump prints each table once: where two uncertain blocks landed on the same table, move the less certain one
+        // to another table its rules allow (blocks exist precisely because a chain name was declared again).
+        var order = Enumerable.Range(0, blocks.Count).OrderBy(i => result[blocks[i]].Item2.Certainty).ThenBy(i => i).ToList();
+        var used = new HashSet<TableName>();
+        foreach (var i in order)
+        {
+            var (t, inf) = result[blocks[i]];
+            if (used.Add(t) || inf.Certainty == TableCertainty.Certain) continue;
+            var free = inf.Candidates.Members().Where(c => !used.Contains(c)).ToList();
+            if (free.Count == 0) continue;
+            var pick = free.FirstOrDefault(c => (soft[i] & c.AsSet()) != 0, free.Contains(TableName.Filter) ? TableName.Filter : free.Contains(TableName.Nat) ? TableName.Nat : free[0]);
+            used.Add(pick);
+            var reasons2 = inf.Reasons.Append($"{t.Name()} is already the table of another block, and iptables-save prints each table once").ToList();
+            result[blocks[i]] = (pick, inf with
+            {
+                Certainty = free.Count == 1 ? TableCertainty.Likely : TableCertainty.Assumed,
+                Reasons = reasons2,
+                Doubt = free.Count == 1 ? $"chosen by elimination: the rules alone fit {inf.Candidates.Describe()}" : $"any of {string.Join(", ", free.Select(f => f.Name()))} is possible; {pick.Name()} assumed",
+            });
+        }
         return result;
     }
 
