@@ -95,7 +95,7 @@ public static class Differential
         return new CaseResult(c.Name, Compare(kernel, rules, walks), walks);
     }
 
-    private static List<RuleCount> Compare(Ruleset kernel, Ruleset input, List<WalkTrace> walks)
+    internal static List<RuleCount> Compare(Ruleset kernel, Ruleset input, List<WalkTrace> walks)
     {
         var hits = new Dictionary<(string, string, int), ulong>();
         foreach (var w in walks)

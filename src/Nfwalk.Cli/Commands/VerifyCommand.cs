@@ -15,7 +15,7 @@ public static class VerifyCommand
 {
     public static Command Create()
     {
-        var rules = new Argument<string>("RULES") { Description = "an iptables-save file (IPv4)" };
+        var rules = new Argument<string>("RULES") { Description = "an iptables-save file (IPv4), replayed in a two-peer lab; or a node snapshot directory, built for real" };
         var packets = new Option<string[]>("--packet") { Description = "IFACE|local PROTO SRC[:PORT] DST[:PORT] [FLAGS], e.g. \"eth0 tcp 10.99.0.2:40000 198.51.100.7:80 S\"; repeat for a sequence", AllowMultipleArgumentsPerToken = false, Required = true };
         var cmd = new Command("verify", "Replay packets through the real kernel in network namespaces (peer 10.99.0.2 —eth0— node 10.99.0.1/10.99.1.1 —eth1— peer 10.99.1.2, default via 10.99.1.2) and compare its rule counters with nfwalk's walk. Needs root; touches only namespaces it creates.")
         { rules, packets };
@@ -23,7 +23,7 @@ public static class VerifyCommand
         {
             if (Lab.Unavailable() is { } why) { Console.Error.WriteLine($"nfwalk verify: {why}"); return 2; }
             var path = pr.GetValue(rules)!;
-            if (!File.Exists(path)) { Console.Error.WriteLine($"nfwalk verify: {path}: no such file"); return 2; }
+            if (!File.Exists(path) && !Directory.Exists(path)) { Console.Error.WriteLine($"nfwalk verify: {path}: no such file or directory"); return 2; }
             var specs = new List<PacketSpec>();
             foreach (var s in pr.GetValue(packets) ?? [])
             {
@@ -31,7 +31,12 @@ public static class VerifyCommand
                 else { Console.Error.WriteLine($"nfwalk verify: --packet \"{s}\": {err}"); return 2; }
             }
             CaseResult result;
-            try { result = Differential.Run(new KernelCase(Path.GetFileName(path), File.ReadAllText(path), specs)); }
+            SnapshotResult? snap = null;
+            try
+            {
+                if (Directory.Exists(path)) { snap = SnapshotVerifier.Run(path, specs); result = snap.Rules; }
+                else result = Differential.Run(new KernelCase(Path.GetFileName(path), File.ReadAllText(path), specs));
+            }
             catch (LabException e) { Console.Error.WriteLine($"nfwalk verify: {e.Message}"); return 2; }
             var table = new Table().Border(TableBorder.Simple);
             foreach (var h in new[] { "", "table", "chain", "rule", "kernel", "nfwalk", "text" }) table.AddColumn(h);
@@ -39,8 +44,14 @@ public static class VerifyCommand
                 table.AddRow(c.Agrees ? "" : "[red]!=[/]", c.Table, Markup.Escape(c.Chain), c.Rule == 0 ? "policy" : c.Rule.ToString(), c.Kernel.ToString(), c.Nfwalk.ToString(), Markup.Escape(c.Text));
             AnsiConsole.Write(table);
             foreach (var w in result.Walks) AnsiConsole.MarkupLine($"nfwalk: {Markup.Escape(w.Title)} → {Markup.Escape(w.Outcome.Text)}");
-            AnsiConsole.MarkupLine(result.Passed ? "[green]the kernel and nfwalk agree on every rule[/]" : $"[red]{result.Differences.Count()} difference(s)[/]");
-            return result.Passed ? 0 : 1;
+            if (snap is not null)
+            {
+                foreach (var e in snap.Egress) AnsiConsole.MarkupLine($"{(e.Kernel == e.Nfwalk ? "" : "[red]!=[/] ")}left by {Markup.Escape(e.Interface)}: kernel {e.Kernel}, nfwalk {e.Nfwalk}");
+                foreach (var n in snap.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(n)}");
+            }
+            bool ok = snap?.Passed ?? result.Passed;
+            AnsiConsole.MarkupLine(ok ? "[green]the kernel and nfwalk agree on every rule" + (snap is null ? "" : " and every egress interface") + "[/]" : $"[red]{result.Differences.Count()} rule difference(s){(snap is null ? "" : ", egress " + (snap.Egress.All(e => e.Kernel == e.Nfwalk) ? "agrees" : "differs"))}[/]");
+            return ok ? 0 : 1;
         });
         return cmd;
     }
