@@ -33,21 +33,26 @@ public sealed class SnapshotNetwork : INodeNetwork
     {
         show ??= p => p;
         string? Read(string name) { var p = Path.Combine(dir, name); return File.Exists(p) ? File.ReadAllText(p) : null; }
-        var ruleText = Read("ip-rule.txt");
-        var routeText = Read("ip-route.txt");
-        var addrText = Read("ip-addr.txt");
-        if (ruleText is null && routeText is null && addrText is null) return null;
+        string Name(string f) => show(Path.Combine(dir, f));
+        // the text forms first, the "ip -j" JSON forms where only those were collected
+        var ruleText = Read("ip-rule.txt"); var ruleJson = ruleText is null ? Read("ip-rule.json") : null;
+        var routeText = Read("ip-route.txt"); var routeJson = routeText is null ? Read("ip-route.json") : null;
+        var addrText = Read("ip-addr.txt"); var addrJson = addrText is null ? Read("ip-addr.json") ?? Read("ip-link.json") : null;
+        if (ruleText is null && ruleJson is null && routeText is null && routeJson is null && addrText is null && addrJson is null) return null;
         var assumptions = new List<string>();
-        var rules = ruleText is null ? new List<PolicyRule>() : IpRoutingText.ParseRules(ruleText, show(Path.Combine(dir, "ip-rule.txt")), diags);
-        if (ruleText is null)
+        var rules = ruleText is not null ? IpRoutingText.ParseRules(ruleText, Name("ip-rule.txt"), diags)
+            : ruleJson is not null ? IpRoutingJson.ParseRules(ruleJson, Name("ip-rule.json"), diags) : new List<PolicyRule>();
+        if (ruleText is null && ruleJson is null)
         {
             rules = [Default(0, "local"), Default(32766, "main"), Default(32767, "default")];
             assumptions.Add("no ip-rule.txt: the kernel's default rules assumed (0 lookup local, 32766 lookup main, 32767 lookup default)");
         }
-        var routes = routeText is null ? new List<RouteEntry>() : IpRoutingText.ParseRoutes(routeText, show(Path.Combine(dir, "ip-route.txt")), diags);
-        if (routeText is null) assumptions.Add("no ip-route.txt: only connected routes of the interfaces are known");
-        var ifs = addrText is null ? new List<InterfaceEntry>() : IpRoutingText.ParseAddresses(addrText, show(Path.Combine(dir, "ip-addr.txt")), diags);
-        if (addrText is null)
+        var routes = routeText is not null ? IpRoutingText.ParseRoutes(routeText, Name("ip-route.txt"), diags)
+            : routeJson is not null ? IpRoutingJson.ParseRoutes(routeJson, Name("ip-route.json"), diags) : new List<RouteEntry>();
+        if (routeText is null && routeJson is null) assumptions.Add("no ip-route.txt: only connected routes of the interfaces are known");
+        var ifs = addrText is not null ? IpRoutingText.ParseAddresses(addrText, Name("ip-addr.txt"), diags)
+            : addrJson is not null ? IpRoutingJson.ParseAddresses(addrJson, Name(File.Exists(Path.Combine(dir, "ip-addr.json")) ? "ip-addr.json" : "ip-link.json"), diags) : new List<InterfaceEntry>();
+        if (addrText is null && addrJson is null)
         {
             // derive interfaces and local addresses from the local table
             foreach (var r in routes.Where(r => r.Type == "local" && r.Device is not null))
@@ -58,11 +63,9 @@ public sealed class SnapshotNetwork : INodeNetwork
             }
             assumptions.Add("no ip-addr.txt: interfaces and local addresses derived from the local routing table");
         }
-        if (ruleText is not null && JsonOnly(dir, "ip-rule")) notes.Add("ip-rule.json present: the text form ip-rule.txt was used");
         return new SnapshotNetwork(rules, routes, ifs, assumptions);
     }
 
-    private static bool JsonOnly(string dir, string stem) => File.Exists(Path.Combine(dir, stem + ".json"));
     private static PolicyRule Default(int prio, string table) => new(prio, false, null, null, null, null, null, uint.MaxValue, "lookup", table, null, SourceLocation.None);
 
     public RouteResult Route(RouteQuery q)
