@@ -23,7 +23,13 @@ public sealed record RuleCount(string Table, string Chain, int Rule, string Text
 public sealed record CaseResult(string Name, IReadOnlyList<RuleCount> Counts, IReadOnlyList<WalkTrace> Walks)
 {
     public IEnumerable<RuleCount> Differences => Counts.Where(c => !c.Agrees);
-    public bool Passed => !Differences.Any();
+    /// <summary>Per packet: the kernel's trace events and nfwalk's, side by side (same order), when a trace was taken.</summary>
+    public IReadOnlyList<(string Packet, IReadOnlyList<TraceEvent> Kernel, IReadOnlyList<TraceEvent> Nfwalk)> Traces { get; init; } = [];
+    public IEnumerable<string> TraceDifferences => Traces.Where(t => !t.Kernel.SequenceEqual(t.Nfwalk)).Select(t => t.Packet);
+    public bool Passed => !Differences.Any() && !TraceDifferences.Any();
+    public string TraceReport() => string.Join("\n", Traces.Select(t =>
+        $"{(t.Kernel.SequenceEqual(t.Nfwalk) ? "  " : "!!")} {t.Packet}\n" + string.Join("\n", Enumerable.Range(0, Math.Max(t.Kernel.Count, t.Nfwalk.Count)).Select(i =>
+            $"     kernel: {(i < t.Kernel.Count ? t.Kernel[i].ToString() : "-"),-50} nfwalk: {(i < t.Nfwalk.Count ? t.Nfwalk[i].ToString() : "-")}"))));
     public string Report() => string.Join("\n", Counts.Select(c => $"{(c.Agrees ? "  " : "!!")} {c.Table,-8} {c.Chain,-14} {(c.Rule == 0 ? "policy" : "rule " + c.Rule),-8} kernel {c.Kernel} nfwalk {c.Nfwalk}  {c.Text}"));
 }
 
@@ -65,6 +71,7 @@ public static class Differential
         var (rc, _, err) = lab.TryExec(node, "iptables-restore", c.Rules);
         if (rc != 0) throw new LabException($"iptables-restore refused the rules of case {c.Name}: {err.Trim()}");
 
+        using var trace = KernelTrace.Start(lab, node);
         ushort id = 4000;
         var seqs = new TcpSequences();
         foreach (var p in c.Packets)
@@ -80,6 +87,7 @@ public static class Differential
             Thread.Sleep(30);
         }
         Thread.Sleep(100);
+        var events = trace.Stop(node, (t, ch) => KernelTrace.Handles(lab, node, t, ch));
         var saved = lab.Exec(node, "iptables-save -c");
         var kernel = SaveParser.Parse(saved, $"{c.Name}:kernel").Ruleset;
 
@@ -92,7 +100,22 @@ public static class Differential
         var sets = c.Ipsets is null ? null : Snapshot.IpsetText.Parse(c.Ipsets, $"{c.Name}.ipset", new Diagnostics.DiagnosticBag());
         var sim = new Node { Name = "lab", Rules4 = rules, Network = net, SetTester = sets is null ? null : (m, x) => sets.Test(m, x) };
         var walks = c.Packets.Select(p => NodeWalker.Walk(sim, p, new WalkOptions { IpForward = true, Verbose = false, SocketsKnown = true })).ToList();
-        return new CaseResult(c.Name, Compare(kernel, rules, walks), walks);
+        return new CaseResult(c.Name, Compare(kernel, rules, walks), walks) { Traces = SideBySide(rules, walks, events, 4000) };
+    }
+
+    /// <summary>The kernel's events and nfwalk's matched rules and policies, per packet, restricted to the chains of the input.</summary>
+    internal static List<(string, IReadOnlyList<TraceEvent>, IReadOnlyList<TraceEvent>)> SideBySide(Ruleset input, List<WalkTrace> walks, Dictionary<int, List<TraceEvent>> events, int firstId)
+    {
+        bool Mine(string table, string chain) => TableNames.TryParse(table, out var tn) && input[tn]?.FindChain(chain) is { } c && (!c.IsBuiltin || c.IsDeclared);
+        var list = new List<(string, IReadOnlyList<TraceEvent>, IReadOnlyList<TraceEvent>)>();
+        for (int i = 0; i < walks.Count; i++)
+        {
+            var kernel = (events.GetValueOrDefault(firstId + i) ?? []).Where(e => Mine(e.Table, e.Chain)).Select(e => e with { Verdict = "" }).ToList();
+            var ours = walks[i].Steps.Where(s => (s.Kind == StepKind.Rule && s.Matched == true) || s.Kind == StepKind.Policy)
+                .Select(s => new TraceEvent(s.Table!, s.Chain!, s.Kind == StepKind.Policy ? 0 : s.Rule!.Value, "")).Where(e => Mine(e.Table, e.Chain)).ToList();
+            list.Add((walks[i].Title, kernel, ours));
+        }
+        return list;
     }
 
     internal static List<RuleCount> Compare(Ruleset kernel, Ruleset input, List<WalkTrace> walks)

@@ -87,6 +87,7 @@ public static class SnapshotVerifier
         var obs = string.Join("\n", net.Interfaces.Where(i => i.Name != "lo").Select(i => $"  oifname \"{i.Name}\" counter"));
         lab.Exec(node, "nft -f -", $"table ip nfwalk_obs {{\n chain post {{\n  type filter hook postrouting priority 1000;\n{obs}\n }}\n chain out {{\n  type filter hook output priority -400;\n  tcp flags & rst == rst drop\n  icmp type {{ destination-unreachable, time-exceeded }} drop\n }}\n}}\n");
 
+        using var trace = KernelTrace.Start(lab, node);
         ushort id = 5000;
         var seqs = new TcpSequences();
         foreach (var p in packets)
@@ -98,6 +99,7 @@ public static class SnapshotVerifier
             Thread.Sleep(30);
         }
         Thread.Sleep(100);
+        var events = trace.Stop(node, (t, ch) => KernelTrace.Handles(lab, node, t, ch));
         var kernel = SaveParser.Parse(lab.Exec(node, "iptables-save -c"), "kernel").Ruleset;
         var obsText = lab.Exec(node, "nft list table ip nfwalk_obs");
         var kernelEgress = new Dictionary<string, ulong>();
@@ -113,6 +115,6 @@ public static class SnapshotVerifier
         var counts = Differential.Compare(kernel, input, walks);
         var ours = walks.Where(w => w.Outcome.Kind == "sent").GroupBy(w => w.Outcome.Interface!).ToDictionary(g => g.Key, g => (ulong)g.Count());
         var egress = kernelEgress.Keys.Union(ours.Keys).Select(i => (i, kernelEgress.GetValueOrDefault(i), ours.GetValueOrDefault(i))).OrderBy(x => x.i).ToList();
-        return new SnapshotResult(new CaseResult(Path.GetFileName(snapshotDir), counts, walks), egress, notes);
+        return new SnapshotResult(new CaseResult(Path.GetFileName(snapshotDir), counts, walks) { Traces = Differential.SideBySide(input, walks, events, 5000) }, egress, notes);
     }
 }

@@ -44,12 +44,15 @@ public static class VerifyCommand
                 table.AddRow(c.Agrees ? "" : "[red]!=[/]", c.Table, Markup.Escape(c.Chain), c.Rule == 0 ? "policy" : c.Rule.ToString(), c.Kernel.ToString(), c.Nfwalk.ToString(), Markup.Escape(c.Text));
             AnsiConsole.Write(table);
             foreach (var w in result.Walks) AnsiConsole.MarkupLine($"nfwalk: {Markup.Escape(w.Title)} → {Markup.Escape(w.Outcome.Text)}");
+            AnsiConsole.MarkupLine("[bold]the kernel's trace (nft monitor trace) next to nfwalk's walk, packet by packet:[/]");
+            Console.WriteLine(result.TraceReport());
             if (snap is not null)
             {
                 foreach (var e in snap.Egress) AnsiConsole.MarkupLine($"{(e.Kernel == e.Nfwalk ? "" : "[red]!=[/] ")}left by {Markup.Escape(e.Interface)}: kernel {e.Kernel}, nfwalk {e.Nfwalk}");
                 foreach (var n in snap.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(n)}");
             }
             bool ok = snap?.Passed ?? result.Passed;
+            if (result.TraceDifferences.Any()) AnsiConsole.MarkupLine($"[red]the traces differ for: {Markup.Escape(string.Join("; ", result.TraceDifferences))}[/]");
             AnsiConsole.MarkupLine(ok ? "[green]the kernel and nfwalk agree on every rule" + (snap is null ? "" : " and every egress interface") + "[/]" : $"[red]{result.Differences.Count()} rule difference(s){(snap is null ? "" : ", egress " + (snap.Egress.All(e => e.Kernel == e.Nfwalk) ? "agrees" : "differs"))}[/]");
             return ok ? 0 : 1;
         });

@@ -26,7 +26,9 @@ public class DifferentialTests(ITestOutputHelper output)
         var c = DifferentialCases.All().Single(x => x.Name == name);
         var result = Differential.Run(c);
         output.WriteLine(result.Report());
-        Assert.True(result.Passed, $"kernel and nfwalk disagree on {name}:\n{result.Report()}");
+        output.WriteLine(result.TraceReport());
+        Assert.True(result.Passed, $"kernel and nfwalk disagree on {name}:\n{result.Report()}\n{result.TraceReport()}");
+        Assert.Equal(c.Packets.Count, result.Traces.Count(t => t.Kernel.Count > 0 || t.Nfwalk.Count == 0)); // the kernel traced every packet
         Assert.Contains(result.Counts, x => x.Kernel > 0); // the case really sent packets through the rules
     }
 }
