@@ -25,10 +25,13 @@ public sealed record CaseResult(string Name, IReadOnlyList<RuleCount> Counts, IR
     public IEnumerable<RuleCount> Differences => Counts.Where(c => !c.Agrees);
     /// <summary>Per packet: the kernel's trace events and nfwalk's, side by side (same order), when a trace was taken.</summary>
     public IReadOnlyList<(string Packet, IReadOnlyList<TraceEvent> Kernel, IReadOnlyList<TraceEvent> Nfwalk)> Traces { get; init; } = [];
-    public IEnumerable<string> TraceDifferences => Traces.Where(t => !t.Kernel.SequenceEqual(t.Nfwalk)).Select(t => t.Packet);
+    /// <summary>Per packet: how it left the node according to the kernel and to nfwalk (null: it did not leave).</summary>
+    public IReadOnlyList<(string Packet, string? Kernel, string? Nfwalk)> Leaving { get; init; } = [];
+    public IEnumerable<string> TraceDifferences => Traces.Where(t => !t.Kernel.SequenceEqual(t.Nfwalk)).Select(t => t.Packet)
+        .Concat(Leaving.Where(l => l.Kernel != l.Nfwalk).Select(l => l.Packet + " (as it leaves)"));
     public bool Passed => !Differences.Any() && !TraceDifferences.Any();
     public string TraceReport() => string.Join("\n", Traces.Select(t =>
-        $"{(t.Kernel.SequenceEqual(t.Nfwalk) ? "  " : "!!")} {t.Packet}\n" + string.Join("\n", Enumerable.Range(0, Math.Max(t.Kernel.Count, t.Nfwalk.Count)).Select(i =>
+        $"{(t.Kernel.SequenceEqual(t.Nfwalk) ? "  " : "!!")} {t.Packet}\n" + (Leaving.FirstOrDefault(l => l.Packet == t.Packet) is { Packet: not null } lv ? $"  {(lv.Kernel == lv.Nfwalk ? "  " : "!!")} leaves: kernel {lv.Kernel ?? "(does not leave)"}, nfwalk {lv.Nfwalk ?? "(does not leave)"}\n" : "") + string.Join("\n", Enumerable.Range(0, Math.Max(t.Kernel.Count, t.Nfwalk.Count)).Select(i =>
             $"     kernel: {(i < t.Kernel.Count ? t.Kernel[i].ToString() : "-"),-50} nfwalk: {(i < t.Nfwalk.Count ? t.Nfwalk[i].ToString() : "-")}"))));
     public string Report() => string.Join("\n", Counts.Select(c => $"{(c.Agrees ? "  " : "!!")} {c.Table,-8} {c.Chain,-14} {(c.Rule == 0 ? "policy" : "rule " + c.Rule),-8} kernel {c.Kernel} nfwalk {c.Nfwalk}  {c.Text}"));
 }
@@ -100,7 +103,7 @@ public static class Differential
         var sets = c.Ipsets is null ? null : Snapshot.IpsetText.Parse(c.Ipsets, $"{c.Name}.ipset", new Diagnostics.DiagnosticBag());
         var sim = new Node { Name = "lab", Rules4 = rules, Network = net, SetTester = sets is null ? null : (m, x) => sets.Test(m, x) };
         var walks = c.Packets.Select(p => NodeWalker.Walk(sim, p, new WalkOptions { IpForward = true, Verbose = false, SocketsKnown = true })).ToList();
-        return new CaseResult(c.Name, Compare(kernel, rules, walks), walks) { Traces = SideBySide(rules, walks, events, 4000) };
+        return new CaseResult(c.Name, Compare(kernel, rules, walks), walks) { Traces = SideBySide(rules, walks, events, 4000), Leaving = Leaves(walks, trace, 4000) };
     }
 
     /// <summary>The kernel's events and nfwalk's matched rules and policies, per packet, restricted to the chains of the input.</summary>
@@ -117,6 +120,10 @@ public static class Differential
         }
         return list;
     }
+
+    internal static List<(string, string?, string?)> Leaves(List<WalkTrace> walks, KernelTrace trace, int firstId)
+        => walks.Select((w, i) => (w.Title, trace.Egress.GetValueOrDefault(firstId + i),
+            w.Outcome.Kind == "sent" ? KernelTrace.Describe(w.Outcome.Interface!, w.Final.Source, w.Final.SourcePort?.ToString(), w.Final.Destination, w.Final.DestinationPort?.ToString()) : null)).ToList();
 
     internal static List<RuleCount> Compare(Ruleset kernel, Ruleset input, List<WalkTrace> walks)
     {

@@ -18,7 +18,10 @@ public sealed record TraceEvent(string Table, string Chain, int Rule, string Ver
 public sealed class KernelTrace : IDisposable
 {
     private static readonly Regex Line = new(@"^trace id (\w+) ip (\S+) (\S+) (rule .*?# handle (\d+) \(verdict ([^)]*)\)|policy (\w+)|packet: .*?ip id (\d+))", RegexOptions.Compiled);
+    private static readonly Regex Leaving = new(@"^trace id (\w+) ip nfwalk_trace post packet: .*?oif ""([^""]+)"".*? ip saddr (\S+) ip daddr (\S+) .*?ip id (\d+)(?:.*? (?:tcp|udp) sport (\d+) (?:tcp|udp) dport (\d+))?", RegexOptions.Compiled);
     private readonly Process _monitor;
+    /// <summary>Per IP id: the packet as it left the node (output interface, addresses and ports after NAT).</summary>
+    public Dictionary<int, string> Egress { get; } = new();
     private readonly List<string> _lines = new();
 
     private KernelTrace(Process p) => _monitor = p;
@@ -26,7 +29,8 @@ public sealed class KernelTrace : IDisposable
     public static KernelTrace Start(Lab lab, string ns)
     {
         // ip ids 1 and 2 are the harness's own probe packets: traced, then dropped before any iptables table sees them
-        lab.Exec(ns, "nft -f -", "table ip nfwalk_trace {\n chain pre {\n  type filter hook prerouting priority -350;\n  meta nftrace set 1\n }\n chain out {\n  type filter hook output priority -350;\n  meta nftrace set 1\n  ip id { 1, 2 } drop\n }\n}\n");
+        // the "post" chain runs after every table at POSTROUTING (after SNAT): its trace line shows the packet as it leaves
+        lab.Exec(ns, "nft -f -", "table ip nfwalk_trace {\n chain pre {\n  type filter hook prerouting priority -350;\n  meta nftrace set 1\n }\n chain out {\n  type filter hook output priority -350;\n  meta nftrace set 1\n  ip id { 1, 2 } drop\n }\n chain post {\n  type filter hook postrouting priority 1000;\n }\n}\n");
         var psi = new ProcessStartInfo(Lab.Which("ip") ?? "ip", $"netns exec {ns} nft -a monitor trace") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         var p = Process.Start(psi)!;
         var t = new KernelTrace(p);
@@ -70,6 +74,9 @@ public sealed class KernelTrace : IDisposable
         lock (_lines) lines = new List<string>(_lines);
         foreach (var l in lines)
         {
+            var eg = Leaving.Match(l);
+            if (eg.Success)
+                Egress[int.Parse(eg.Groups[5].Value)] = Describe(eg.Groups[2].Value, eg.Groups[3].Value, eg.Groups[6].Success ? eg.Groups[6].Value : null, eg.Groups[4].Value, eg.Groups[7].Success ? eg.Groups[7].Value : null);
             var m = Line.Match(l);
             if (!m.Success) continue;
             var (id, table, chain) = (m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Value);
@@ -86,6 +93,9 @@ public sealed class KernelTrace : IDisposable
         }
         return result;
     }
+
+    public static string Describe(string oif, string src, string? sport, string dst, string? dport)
+        => $"out {oif}: {src}{(sport is null ? "" : ":" + sport)} -> {dst}{(dport is null ? "" : ":" + dport)}";
 
     /// <summary>Handle → 1-based iptables rule number for each chain of a table, from "nft -a list table ip TABLE".</summary>
     public static Dictionary<int, int> Handles(Lab lab, string ns, string table, string chain)

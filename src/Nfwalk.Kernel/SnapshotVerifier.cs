@@ -115,6 +115,6 @@ public static class SnapshotVerifier
         var counts = Differential.Compare(kernel, input, walks);
         var ours = walks.Where(w => w.Outcome.Kind == "sent").GroupBy(w => w.Outcome.Interface!).ToDictionary(g => g.Key, g => (ulong)g.Count());
         var egress = kernelEgress.Keys.Union(ours.Keys).Select(i => (i, kernelEgress.GetValueOrDefault(i), ours.GetValueOrDefault(i))).OrderBy(x => x.i).ToList();
-        return new SnapshotResult(new CaseResult(Path.GetFileName(snapshotDir), counts, walks) { Traces = Differential.SideBySide(input, walks, events, 5000) }, egress, notes);
+        return new SnapshotResult(new CaseResult(Path.GetFileName(snapshotDir), counts, walks) { Traces = Differential.SideBySide(input, walks, events, 5000), Leaving = Differential.Leaves(walks, trace, 5000) }, egress, notes);
     }
 }
