@@ -362,6 +362,40 @@ public static class MoreDifferentialCases
 
             """, [DifferentialCases.Udp(A, "10.99.0.1", 9405, sport: 42001), DifferentialCases.Udp(A, "10.99.0.1", 9600, sport: 42002)]);
 
+        yield return new("REJECT, TOS/DSCP/CHECKSUM/SET/LOG continue or end as the kernel does; statistic random at 0 and 1", """
+            *raw
+            :PREROUTING ACCEPT [0:0]
+            :OUTPUT ACCEPT [0:0]
+            -A PREROUTING -p tcp -m tcp --dport 21 -j CT --helper ftp
+            COMMIT
+            *mangle
+            :PREROUTING ACCEPT [0:0]
+            :FORWARD ACCEPT [0:0]
+            :POSTROUTING ACCEPT [0:0]
+            -A PREROUTING -j TOS --set-tos 0x10/0x3f
+            -A PREROUTING -j DSCP --set-dscp 0x2e
+            -A FORWARD -m statistic --mode random --probability 1.00000000000 -j MARK --set-xmark 0x1/0x1
+            -A FORWARD -m statistic --mode random ! --probability 1.00000000000 -j MARK --set-xmark 0x2/0x2
+            -A FORWARD -m mark --mark 0x1/0x3
+            -A FORWARD -j CONNMARK --set-xmark 0x2/0xf --left-shift-mark 4
+            -A FORWARD -m connmark --mark 0x20
+            -A POSTROUTING -p udp -j CHECKSUM --checksum-fill
+            COMMIT
+            *filter
+            :INPUT ACCEPT [0:0]
+            :FORWARD ACCEPT [0:0]
+            :OUTPUT ACCEPT [0:0]
+            -A FORWARD -j SET --add-set seen src --exist
+            -A FORWARD -p tcp -m tcp --dport 21 -j REJECT --reject-with tcp-reset
+            -A FORWARD -p udp -m udp --dport 9900 -j REJECT --reject-with icmp-admin-prohibited
+            -A FORWARD -j LOG --log-prefix "after reject "
+            COMMIT
+
+            """, [DifferentialCases.Tcp(A, X, 21), DifferentialCases.Udp(A, X, 9900), DifferentialCases.Udp(A, X, 9901, sport: 30001)])
+        {
+            Ipsets = "create seen hash:ip family inet\n",
+        };
+
         yield return new("goto inside nested jumps and RETURN at several depths", F("""
             -A FORWARD -p udp -j L1
             -A FORWARD -p udp

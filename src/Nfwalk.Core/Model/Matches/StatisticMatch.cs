@@ -33,7 +33,10 @@ public sealed class StatisticMatch : Match
     public override bool Evaluate(IPacketContext ctx)
     {
         if (IsNth) return (ctx.NextCount(this) % Every == Packet) ^ Negated;
-        return ctx.Assume(this, true, $"random choice with probability {Probability:0.#####}: this walk takes the {(Negated ? "non-" : "")}matching branch unless told otherwise") ;
+        // statistic_mt: ret = invert; if ((prandom_u32() & 0x7FFFFFFF) < probability) ret = !ret
+        if (RawProbability >= 0x80000000u) return !Negated;
+        if (RawProbability == 0) return Negated;
+        return ctx.Assume(this, !Negated, $"random choice with probability {Probability:0.#####}: the random draw is assumed to fall below it (the rule's {(Negated ? "negated " : "")}test)");
     }
 
     internal sealed class Parser : MatchParser
