@@ -12,7 +12,7 @@ namespace Nfwalk.Tests.Kernel;
 public static class DifferentialCases
 {
     public static PacketSpec Tcp(string src, string dst, ushort dport, TcpFlags f = TcpFlags.Syn, string? iif = "eth0", ushort sport = 40000)
-        => new() { Source = IpAddress.Parse(src), Destination = IpAddress.Parse(dst), Protocol = Protocols.Tcp, SourcePort = sport, DestinationPort = dport, TcpFlags = f, InInterface = iif };
+        => Nfwalk.Tests.Walk.ChainSemanticsTests.Tcp(src, dst, dport, f, iif, sport);
     public static PacketSpec Udp(string src, string dst, ushort dport, string? iif = "eth0", ushort sport = 30000)
         => new() { Source = IpAddress.Parse(src), Destination = IpAddress.Parse(dst), Protocol = Protocols.Udp, SourcePort = sport, DestinationPort = dport, InInterface = iif };
     public static PacketSpec Icmp(string src, string dst, byte type, byte code = 0, string? iif = "eth0")
@@ -26,36 +26,7 @@ public static class DifferentialCases
     {
         const string A = "10.99.0.2", N = "10.99.0.1", B = "10.99.1.2", X = "198.51.100.7";
 
-        yield return new("chain-semantics (E03)", """
-            *filter
-            :INPUT DROP [0:0]
-            :FORWARD ACCEPT [0:0]
-            :OUTPUT ACCEPT [0:0]
-            :UA - [0:0]
-            :UB - [0:0]
-            :UA2 - [0:0]
-            :UB2 - [0:0]
-            :UC - [0:0]
-            -A INPUT -p tcp -m tcp --dport 1001 -j RETURN
-            -A INPUT -p tcp -m tcp --dport 1002 -j UA
-            -A INPUT -p tcp -m tcp --dport 1002 -j ACCEPT
-            -A INPUT -p tcp -m tcp --dport 1003 -g UB
-            -A INPUT -p tcp -m tcp --dport 1003 -j ACCEPT
-            -A INPUT -p tcp -m tcp --dport 1004 -j UA2
-            -A INPUT -p tcp -m tcp --dport 1004 -j ACCEPT
-            -A INPUT -p tcp -m tcp --dport 1005 -j UC
-            -A INPUT -p tcp -m tcp --dport 1005 -j DROP
-            -A INPUT -p tcp -m tcp --dport 1006 -j UA
-            -A INPUT -p tcp -m tcp --dport 1006 -j ACCEPT
-            -A UA -p tcp -m tcp --dport 1002 -j RETURN
-            -A UB -j RETURN
-            -A UA2 -g UB2
-            -A UA2 -j DROP
-            -A UB2 -j RETURN
-            -A UC -j ACCEPT
-            COMMIT
-
-            """, [Tcp(A, N, 1001), Tcp(A, N, 1002, sport: 40001), Tcp(A, N, 1003, sport: 40002), Tcp(A, N, 1004, sport: 40003), Tcp(A, N, 1005, sport: 40004), Tcp(A, N, 1006, sport: 40005)]);
+        yield return new("chain-semantics (E03)", Nfwalk.Tests.Walk.ChainSemanticsTests.E03 + "\n", [Tcp(A, N, 1001), Tcp(A, N, 1002, sport: 40001), Tcp(A, N, 1003, sport: 40002), Tcp(A, N, 1004, sport: 40003), Tcp(A, N, 1005, sport: 40004), Tcp(A, N, 1006, sport: 40005)]);
 
         yield return new("mark set-xmark arithmetic and mark match (E04/E06)", """
             *mangle

@@ -25,7 +25,8 @@ public class ChainSemanticsTests
 
     private static WalkTrace In(string rules, ushort dport) => NodeWalker.Walk(NodeWith(rules), Tcp("10.99.0.2", "10.99.0.1", dport));
 
-    private const string E03 = """
+    /// <summary>The E03 chain-semantics ruleset; the kernel-differential corpus replays the same text.</summary>
+    internal const string E03 = """
         *filter
         :INPUT DROP [0:0]
         :UA - [0:0]

@@ -100,8 +100,7 @@ public sealed class TcpMatch : Match
     public override bool Evaluate(IPacketContext ctx)
     {
         if (ctx.IsFragment || ctx.Protocol != Protocols.Tcp) return false;
-        if (SourcePorts is { } sp && !(sp.Contains(ctx.SourcePort) ^ SourceNegated)) return false;
-        if (DestinationPorts is { } dp && !(dp.Contains(ctx.DestinationPort) ^ DestinationNegated)) return false;
+        if (!PortOptions.Test(SourcePorts, SourceNegated, ctx.SourcePort) || !PortOptions.Test(DestinationPorts, DestinationNegated, ctx.DestinationPort)) return false;
         if (HasFlags && !((((ctx.TcpFlags & FlagMask) == FlagCompare)) ^ FlagsNegated)) return false;
         if (TcpOption is { } o && !ctx.Assume(this, !OptionNegated, $"TCP option {o}: nfwalk does not model TCP options")) return false;
         return true;
@@ -109,20 +108,13 @@ public sealed class TcpMatch : Match
 
     internal sealed class Parser : MatchParser
     {
-        private PortRange? _sp, _dp; private bool _spn, _dpn, _fn, _on, _flags; private TcpFlags _mask, _cmp; private byte? _opt;
+        private readonly PortOptions _ports = new(); private bool _fn, _on, _flags; private TcpFlags _mask, _cmp; private byte? _opt;
 
         public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
         {
+            if (_ports.Accept(option, negated, ctx)) return true;
             switch (option)
             {
-                case "--sport" or "--source-port":
-                    negated |= ctx.TakeOldStyleBang();
-                    if (ctx.TryPortRange(out var sp)) { _sp = sp; _spn = negated; }
-                    return true;
-                case "--dport" or "--destination-port":
-                    negated |= ctx.TakeOldStyleBang();
-                    if (ctx.TryPortRange(out var dp)) { _dp = dp; _dpn = negated; }
-                    return true;
                 case "--syn":
                     _flags = true; _fn = negated;
                     _mask = TcpFlags.Fin | TcpFlags.Syn | TcpFlags.Rst | TcpFlags.Ack; _cmp = TcpFlags.Syn;
@@ -154,8 +146,7 @@ public sealed class TcpMatch : Match
                 ctx.Error("the tcp match needs \"-p tcp\" (the kernel refuses it for other protocols)");
             return new TcpMatch
             {
-                SourcePorts = _sp is { IsAll: false } ? _sp : null, SourceNegated = _spn && _sp is { IsAll: false },
-                DestinationPorts = _dp is { IsAll: false } ? _dp : null, DestinationNegated = _dpn && _dp is { IsAll: false },
+                SourcePorts = _ports.Source, SourceNegated = _ports.SourceNegated, DestinationPorts = _ports.Destination, DestinationNegated = _ports.DestinationNegated,
                 FlagMask = _flags ? _mask : 0, FlagCompare = _flags ? _cmp : 0, FlagsNegated = _fn,
                 TcpOption = _opt is 0 && !_on ? null : _opt, OptionNegated = _on,
             };
@@ -189,42 +180,51 @@ public sealed class UdpMatch : Match
     /// <summary>xt_tcpudp.c udp_mt: non-first fragments never match; ports inclusive, XOR "!".</summary>
     public override bool Evaluate(IPacketContext ctx)
     {
-        if (ctx.IsFragment || ctx.Protocol != Protocols.Udp) return false;
-        if (SourcePorts is { } sp && !(sp.Contains(ctx.SourcePort) ^ SourceNegated)) return false;
-        if (DestinationPorts is { } dp && !(dp.Contains(ctx.DestinationPort) ^ DestinationNegated)) return false;
-        return true;
+        return !ctx.IsFragment && ctx.Protocol == Protocols.Udp
+            && PortOptions.Test(SourcePorts, SourceNegated, ctx.SourcePort) && PortOptions.Test(DestinationPorts, DestinationNegated, ctx.DestinationPort);
     }
 
     internal sealed class Parser : MatchParser
     {
-        private PortRange? _sp, _dp; private bool _spn, _dpn;
-        public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
-        {
-            switch (option)
-            {
-                case "--sport" or "--source-port":
-                    negated |= ctx.TakeOldStyleBang();
-                    if (ctx.TryPortRange(out var sp)) { _sp = sp; _spn = negated; }
-                    return true;
-                case "--dport" or "--destination-port":
-                    negated |= ctx.TakeOldStyleBang();
-                    if (ctx.TryPortRange(out var dp)) { _dp = dp; _dpn = negated; }
-                    return true;
-            }
-            return false;
-        }
+        private readonly PortOptions _ports = new();
+        public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx) => _ports.Accept(option, negated, ctx);
 
         public override Match? Build(OptionContext ctx)
         {
             if (ctx.Protocol != Protocols.Udp || ctx.ProtocolNegated)
                 ctx.Error("the udp match needs \"-p udp\" (the kernel refuses it for other protocols)");
-            return new UdpMatch
-            {
-                SourcePorts = _sp is { IsAll: false } ? _sp : null, SourceNegated = _spn && _sp is { IsAll: false },
-                DestinationPorts = _dp is { IsAll: false } ? _dp : null, DestinationNegated = _dpn && _dp is { IsAll: false },
-            };
+            return new UdpMatch { SourcePorts = _ports.Source, SourceNegated = _ports.SourceNegated, DestinationPorts = _ports.Destination, DestinationNegated = _ports.DestinationNegated };
         }
     }
+}
+
+/// <summary>--sport/--dport as the tcp and udp modules share them (xt_tcpudp.c port_match: inclusive range XOR "!").</summary>
+internal sealed class PortOptions
+{
+    private PortRange? _sp, _dp; private bool _spn, _dpn;
+
+    public bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
+    {
+        bool source;
+        switch (option)
+        {
+            case "--sport" or "--source-port": source = true; break;
+            case "--dport" or "--destination-port": source = false; break;
+            default: return false;
+        }
+        negated |= ctx.TakeOldStyleBang();
+        if (!ctx.TryPortRange(out var r)) return true;
+        if (source) { _sp = r; _spn = negated; } else { _dp = r; _dpn = negated; }
+        return true;
+    }
+
+    // 0:65535 is the module default and is not printed, so it is not kept as a test
+    public PortRange? Source => _sp is { IsAll: false } ? _sp : null;
+    public bool SourceNegated => _spn && Source is not null;
+    public PortRange? Destination => _dp is { IsAll: false } ? _dp : null;
+    public bool DestinationNegated => _dpn && Destination is not null;
+
+    public static bool Test(PortRange? range, bool negated, ushort port) => range is not { } r || (r.Contains(port) ^ negated);
 }
 
 internal static class PortPrinting
