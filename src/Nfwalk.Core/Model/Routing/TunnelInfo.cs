@@ -1,0 +1,33 @@
+using Nfwalk.Model.Net;
+
+namespace Nfwalk.Model.Routing;
+
+/// <summary>
+/// Parameters of a VXLAN or GENEVE device (<c>ip -d link</c>: "vxlan id 42 remote 1.2.3.4 local 10.0.0.1 dstport 4789",
+/// "geneve id 1000 remote 10.244.1.4 ttl auto dstport 6081"). <see cref="Vni"/> is null for an <c>external</c>
+/// (collect-metadata) device; <see cref="Group"/> is a VXLAN multicast group used instead of a unicast remote.
+/// </summary>
+public sealed record TunnelInfo(
+    string Kind,
+    uint? Vni,
+    IpAddress? Remote,
+    IpAddress? Local,
+    IpAddress? Group,
+    int? DestinationPort,
+    string? Ttl,
+    string? UnderlayDevice,
+    bool External)
+{
+    public override string ToString()
+    {
+        var parts = new List<string> { Kind };
+        if (External) parts.Add("external");
+        if (Vni is { } v) parts.Add($"id {v}");
+        if (Remote is { } r) parts.Add($"remote {r}");
+        if (Group is { } g) parts.Add($"group {g}");
+        if (Local is { } l) parts.Add($"local {l}");
+        if (UnderlayDevice is { } d) parts.Add($"dev {d}");
+        if (DestinationPort is { } p) parts.Add($"dstport {p}");
+        return string.Join(' ', parts);
+    }
+}
