@@ -133,6 +133,20 @@ n rule add pref 195 fwmark 0x3 lookup 400
 n -6 rule add pref 200 fwmark 0x100/0x100 lookup 300
 n -6 rule add pref 210 from 2001:db8:1::3 lookup 300
 
+# IPv6 link-local addresses (and their fe80::/64 and local routes) appear asynchronously after DAD; the text and JSON
+# dumps below must see the same state, so wait until nothing is tentative and the routing tables stop changing
+settle() {
+  local prev="" cur i
+  for i in $(seq 1 50); do
+    cur=$(x ip route show table all; x ip -6 route show table all)
+    if [ -z "$(x ip -6 addr show tentative)" ] && [ "$cur" = "$prev" ]; then return 0; fi
+    prev=$cur
+    sleep 0.1
+  done
+  echo "fib-diff.sh: the namespace's addresses and routes did not settle within 5 s" >&2
+}
+settle
+
 # the dumps, as scripts/collect takes them
 x ip rule show > "$OUT/ip-rule.txt"
 x ip -j rule show > "$OUT/ip-rule.json"

@@ -19,14 +19,19 @@ public sealed class Lab : IDisposable
         Console.CancelKeyPress += (_, _) => Dispose();
     }
 
-    /// <summary>Why kernel runs are impossible here (not root, no ip/iptables, namespaces refused), or null.</summary>
-    public static string? Unavailable()
+    private static readonly Lazy<string?> Availability = new(Probe, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>Why kernel runs are impossible here (not root, no ip/iptables, namespaces refused), or null. Probed once per process.</summary>
+    public static string? Unavailable() => Availability.Value;
+
+    private static string? Probe()
     {
         if (!OperatingSystem.IsLinux()) return "kernel runs need Linux";
         if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("USER") != "root") return "kernel runs need root (network namespaces)";
         foreach (var tool in new[] { "ip", "iptables-restore", "iptables-save" })
             if (Which(tool) is null) return $"{tool} is not installed (apt-get install iproute2 iptables)";
-        var name = $"{Prefix}probe{Environment.ProcessId}";
+        // a name of its own: parallel callers (test classes, two nfwalk processes) must not collide on the probe
+        var name = $"{Prefix}probe{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
         var (rc, _, err) = Run("ip", $"netns add {name}");
         if (rc != 0) return $"cannot create a network namespace: {err.Trim()}";
         Run("ip", $"netns del {name}");

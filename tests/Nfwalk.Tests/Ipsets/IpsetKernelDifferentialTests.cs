@@ -159,18 +159,7 @@ public class IpsetKernelDifferentialTests(ITestOutputHelper output)
     }
 
     private static string? Unavailable()
-    {
-        if (!OperatingSystem.IsLinux()) return "the kernel-differential test needs Linux";
-        var id = Run("id", "-u");
-        if (id.Code != 0 || id.Out.Trim() != "0") return "the kernel-differential test needs root (network namespaces)";
-        foreach (var tool in new[] { "ip", "ipset", "iptables-restore", "iptables-save", "ip6tables-restore", "ip6tables-save", "bash" })
-            if (Run(tool, "--version").Code == -2) return $"{tool} is not installed";
-        var probe = $"nfwips-probe{Environment.ProcessId}";
-        var add = Run("ip", $"netns add {probe}");
-        if (add.Code != 0) return $"ip netns is not usable: {add.Err.Trim()}";
-        Run("ip", $"netns del {probe}");
-        return null;
-    }
+        => KernelGate.Why("ipset", "ip6tables-restore", "ip6tables-save", "bash");
 
     private static string Must(string file, string args, string? stdin = null)
     {

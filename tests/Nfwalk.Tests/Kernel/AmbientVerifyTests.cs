@@ -13,7 +13,6 @@ namespace Nfwalk.Tests.Kernel;
 /// </summary>
 public class AmbientVerifyTests(ITestOutputHelper output)
 {
-    private static readonly Lazy<string?> Why = new(Lab.Unavailable);
 
     private static PacketSpec Tcp(string s, string d, ushort sp, ushort dp, string iif, TcpFlags f = TcpFlags.Syn)
         => new() { Source = IpAddress.Parse(s), Destination = IpAddress.Parse(d), Protocol = Protocols.Tcp, SourcePort = sp, DestinationPort = dp, TcpFlags = f, InInterface = iif };
@@ -21,7 +20,7 @@ public class AmbientVerifyTests(ITestOutputHelper output)
     [SkippableFact]
     public void Ambient_node_walks_agree_with_the_kernel()
     {
-        Skip.If(Why.Value is not null, Why.Value);
+        var why = KernelGate.Why("nft", "ipset"); Skip.If(why is not null, why);
         var packets = new List<PacketSpec>
         {
             Tcp("10.244.1.5", "10.244.2.6", 40000, 80, "veth5c2d7e01"),                                    // mesh SYN: 0x100 → istioout

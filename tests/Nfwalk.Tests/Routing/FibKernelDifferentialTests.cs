@@ -24,20 +24,8 @@ namespace Nfwalk.Tests.Routing;
 /// </summary>
 public class FibKernelDifferentialTests(ITestOutputHelper output)
 {
-    private static readonly Lazy<string?> Why = new(Unavailable);
-
     private static string? Unavailable()
-    {
-        if (!OperatingSystem.IsLinux()) return "needs Linux network namespaces";
-        if (Environment.UserName != "root") return "needs root to create network namespaces";
-        if (!File.Exists(Script)) return $"{Script} is missing";
-        if (Run("bash", "-c \"command -v ip\"").Code != 0) return "ip (iproute2) is not installed";
-        var probe = $"nfwfib-probe{Environment.ProcessId}";
-        var (rc, _, err) = Run("ip", $"netns add {probe}");
-        if (rc != 0) return $"ip netns is not usable here: {err.Trim()}";
-        Run("ip", $"netns del {probe}");
-        return null;
-    }
+        => KernelGate.Why() ?? (File.Exists(Script) ? null : $"{Script} is missing");
 
     private static string Script => Path.Combine(Repo.Root, "scripts", "kernel", "fib-diff.sh");
 
@@ -167,7 +155,7 @@ public class FibKernelDifferentialTests(ITestOutputHelper output)
     [SkippableFact]
     public void Route_decisions_agree_with_ip_route_get_for_the_text_and_the_json_dumps()
     {
-        Skip.If(Why.Value is not null, Why.Value);
+        var why = Unavailable(); Skip.If(why is not null, why);
         var ns = "nfwfib-" + Guid.NewGuid().ToString("N")[..8];
         var dir = Directory.CreateTempSubdirectory("nfwfib").FullName;
         try

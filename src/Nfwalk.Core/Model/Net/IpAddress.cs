@@ -118,3 +118,13 @@ public readonly record struct IpPrefix(IpAddress Address, int Length)
 
     public override string ToString() => $"{Address}/{Length}";
 }
+
+/// <summary>An address with an optional port as iproute2 and conntrack print it: "10.0.0.1:80", "[fd00::1]:80".</summary>
+public static class Endpoint
+{
+    public static string Format(IpAddress address, int? port)
+        => port is not { } p ? address.ToString() : address.IsV4 ? $"{address}:{p}" : $"[{address}]:{p}";
+
+    public static string Format(string address, int? port)
+        => port is not { } p ? address : address.Contains(':') ? $"[{address}]:{p}" : $"{address}:{p}";
+}

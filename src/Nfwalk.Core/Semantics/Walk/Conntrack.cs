@@ -9,7 +9,7 @@ public readonly record struct ConnTuple(IpAddress Source, IpAddress Destination,
 {
     public ConnTuple Inverse => new(Destination, Source, Protocol, DestinationPort, SourcePort, Zone);
     public override string ToString() => Protocol is Protocols.Tcp or Protocols.Udp
-        ? $"{Protocols.Name(Protocol)} {Source}:{SourcePort} -> {Destination}:{DestinationPort}{(Zone != 0 ? $" zone {Zone}" : "")}"
+        ? $"{Protocols.Name(Protocol)} {Endpoint.Format(Source, SourcePort)} -> {Endpoint.Format(Destination, DestinationPort)}{(Zone != 0 ? $" zone {Zone}" : "")}"
         : $"{Protocols.Name(Protocol)} {Source} -> {Destination}{(Zone != 0 ? $" zone {Zone}" : "")}";
 }
 

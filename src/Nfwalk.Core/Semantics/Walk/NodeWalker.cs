@@ -288,7 +288,7 @@ public static class NodeWalker
             if (t.Range?.Ports is { } pr && !pr.Contains(port)) port = pr.First;
             e.Reply = e.Reply with { Source = addr, SourcePort = port };
             e.DestinationNatted = true;
-            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{t.Name} decided for this connection: destination {orig.Destination}{PortText(orig.DestinationPort, ctx)} becomes {addr}{PortText(port, ctx)} (stored in conntrack; replies get the original back)");
+            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{t.Name} decided for this connection: destination {At(orig.Destination, orig.DestinationPort, ctx)} becomes {At(addr, port, ctx)} (stored in conntrack; replies get the original back)");
         }
         else
         {
@@ -309,11 +309,11 @@ public static class NodeWalker
             if (t.Range?.Ports is { } pr && !pr.Contains(port)) { port = pr.First; ctx.AddAssumption($"{t.Name}: source port {orig.SourcePort} is outside {pr.First}-{pr.Last}; the kernel picks a free port in the range from a random offset, shown as {pr.First}"); }
             e.Reply = e.Reply with { Destination = addr, DestinationPort = port };
             e.SourceNatted = true;
-            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{t.Name} decided for this connection: source {orig.Source}{PortText(orig.SourcePort, ctx)} becomes {addr}{PortText(port, ctx)} (source port kept when free)");
+            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{t.Name} decided for this connection: source {At(orig.Source, orig.SourcePort, ctx)} becomes {At(addr, port, ctx)} (source port kept when free)");
         }
     }
 
-    private static string PortText(ushort p, WalkContext ctx) => Protocols.HasPorts(ctx.Protocol) ? ":" + p : "";
+    private static string At(IpAddress a, ushort p, WalkContext ctx) => Endpoint.Format(a, Protocols.HasPorts(ctx.Protocol) ? p : null);
 
     /// <summary>find_best_ips_proto: one address of a range chosen by jhash2 of the source (initval: original destination ^ zone; 0 with --persistent).</summary>
     private static IpAddress PickAddress(NatRange? range, ConnTuple orig, IpAddress keep, WalkContext ctx)

@@ -33,7 +33,7 @@ public sealed record PacketView(
     string? InInterface, string? OutInterface, string Mark, string? ConnMark, string ConntrackState, string? ConntrackDirection, int Zone,
     string? Nat, int Length)
 {
-    public string Summary => $"{Protocol} {Source}{(SourcePort is { } s ? ":" + s : "")} -> {Destination}{(DestinationPort is { } d ? ":" + d : "")}"
+    public string Summary => $"{Protocol} {Nfwalk.Model.Net.Endpoint.Format(Source, SourcePort)} -> {Nfwalk.Model.Net.Endpoint.Format(Destination, DestinationPort)}"
         + (TcpFlags is not null ? $" [{TcpFlags}]" : "");
 }
 

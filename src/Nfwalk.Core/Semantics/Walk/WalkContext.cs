@@ -137,7 +137,7 @@ internal sealed class WalkContext : ITargetContext
     public string? CtMarkText => Entry is { } e && CtInfo != CtInfo.Untracked ? Values.Hex(e.Mark) : null;
 
     public string PacketText()
-        => $"{Protocols.Name(Protocol)} {Source}{(Protocols.HasPorts(Protocol) ? ":" + SourcePort : "")} -> {Destination}{(Protocols.HasPorts(Protocol) ? ":" + DestinationPort : "")}"
+        => $"{Protocols.Name(Protocol)} {Endpoint.Format(Source, Protocols.HasPorts(Protocol) ? SourcePort : null)} -> {Endpoint.Format(Destination, Protocols.HasPorts(Protocol) ? DestinationPort : null)}"
            + $" in {InInterface ?? "-"} out {OutInterface ?? "-"} mark {Values.Hex(Mark)}";
 
     public void RuleStep(Rule rule, bool matched, string? verdict)
@@ -181,6 +181,6 @@ internal sealed class WalkContext : ITargetContext
         Entry is { } e && (e.SourceNatted || e.DestinationNatted) ? NatText(e) : null, Length);
 
     private static string NatText(ConntrackEntry e)
-        => $"{(e.DestinationNatted ? $"DNAT {e.Original.Destination}:{e.Original.DestinationPort} -> {e.Reply.Source}:{e.Reply.SourcePort}" : "")}"
-         + $"{(e.DestinationNatted && e.SourceNatted ? "; " : "")}{(e.SourceNatted ? $"SNAT {e.Original.Source}:{e.Original.SourcePort} -> {e.Reply.Destination}:{e.Reply.DestinationPort}" : "")}";
+        => $"{(e.DestinationNatted ? $"DNAT {Endpoint.Format(e.Original.Destination, e.Original.DestinationPort)} -> {Endpoint.Format(e.Reply.Source, e.Reply.SourcePort)}" : "")}"
+         + $"{(e.DestinationNatted && e.SourceNatted ? "; " : "")}{(e.SourceNatted ? $"SNAT {Endpoint.Format(e.Original.Source, e.Original.SourcePort)} -> {Endpoint.Format(e.Reply.Destination, e.Reply.DestinationPort)}" : "")}";
 }
