@@ -13,6 +13,7 @@ public static class Program
         root.Subcommands.Add(PrintCommand.Create());
         root.Subcommands.Add(TraceCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(WalkCommand.Create());
         return root;
     }
 

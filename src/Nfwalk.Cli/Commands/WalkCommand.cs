@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Globalization;
+using Nfwalk.Cli.Presentation;
+using Nfwalk.Diagnostics;
+using Nfwalk.Model.Net;
+using Nfwalk.Parsing.Scenario;
+using Nfwalk.Semantics.Fabric;
+using Spectre.Console;
+
+namespace Nfwalk.Cli.Commands;
+
+/// <summary>nfwalk walk SCENARIO --from A --to B:PORT: a whole TCP connection (and the proxies' own connections) hop by hop across hosts.</summary>
+public static class WalkCommand
+{
+    public static Command Create()
+    {
+        var scenario = new Argument<string>("SCENARIO") { Description = "a scenario file (docs/scenario.md) or a directory holding scenario.yaml" };
+        var from = new Option<string>("--from") { Description = "the client: an endpoint or host name of the scenario", Required = true };
+        var to = new Option<string>("--to") { Description = "the destination: SERVICE[:PORT], ENDPOINT[:PORT], HOST:PORT or ADDRESS:PORT", Required = true };
+        var sport = new Option<int>("--sport") { Description = "the client's source port", DefaultValueFactory = _ => 40000 };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "every step of every host's walk, also rules that did not match" };
+        var format = new Option<string>("--format", "-f") { Description = "text, json, mermaid or svg", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "json", "mermaid", "svg");
+        var cmd = new Command("walk", "Walk a TCP connection from one endpoint to another across the hosts of a scenario: pods, nodes, tunnels, proxies.")
+        { scenario, from, to, sport, verbose, format };
+        cmd.SetAction(pr =>
+        {
+            var diags = new DiagnosticBag();
+            var sc = ScenarioParser.ParseFile(pr.GetValue(scenario)!, diags);
+            if (sc is null || diags.HasErrors) return Fail(diags);
+            var fabric = Fabric.Load(sc, diags);
+            foreach (var d in diags.Items.Where(d => d.Severity == Severity.Warning)) Console.Error.WriteLine(d);
+            if (diags.HasErrors) return Fail(diags);
+
+            var fromName = pr.GetValue(from)!;
+            if (fabric.Resolve(fromName, out var why) is not { } client) { Console.Error.WriteLine($"nfwalk walk: --from {fromName}: {why}"); return 2; }
+            if (!ResolveTo(fabric, pr.GetValue(to)!, out var dst, out var dport, out why)) { Console.Error.WriteLine($"nfwalk walk: --to {pr.GetValue(to)}: {why}"); return 2; }
+            var sp = pr.GetValue(sport);
+            if (sp is < 1 or > 65535) { Console.Error.WriteLine("nfwalk walk: --sport must be 1-65535"); return 2; }
+
+            var walk = RequestWalker.Walk(fabric, client.Host, client.Address, dst, dport, fromName, pr.GetValue(to)!, (ushort)sp);
+            switch (pr.GetValue(format))
+            {
+                case "json": Console.Out.Write(WalkJson.Serialize(walk)); break;
+                case "mermaid": Console.Out.Write(WalkDiagram.Mermaid(walk)); break;
+                case "svg": Console.Out.Write(WalkDiagram.Svg(walk)); break;
+                default:
+                    if (Console.IsOutputRedirected) Console.Out.Write(WalkText.ToPlainText(walk, pr.GetValue(verbose)));
+                    else WalkText.Render(walk, AnsiConsole.Console, pr.GetValue(verbose));
+                    break;
+            }
+            return walk.Succeeded ? 0 : 1;
+        });
+        return cmd;
+    }
+
+    private static int Fail(DiagnosticBag diags)
+    {
+        foreach (var d in diags.Items.Where(d => d.Severity != Severity.Info)) Console.Error.WriteLine(d);
+        return 2;
+    }
+
+    /// <summary>SERVICE[:PORT] (its VIP), ENDPOINT[:PORT], HOST:PORT or ADDRESS:PORT.</summary>
+    public static bool ResolveTo(Fabric fabric, string text, out IpAddress address, out ushort port, out string why)
+    {
+        address = default; port = 0; why = "";
+        var i = text.LastIndexOf(':');
+        string name = text; ushort? p = null;
+        if (i > 0 && !text.Contains("::", StringComparison.Ordinal) && text.Count(c => c == ':') == 1)
+        {
+            name = text[..i];
+            if (!ushort.TryParse(text[(i + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var pp) || pp == 0) { why = $"\"{text[(i + 1)..]}\" is not a port"; return false; }
+            p = pp;
+        }
+        var sc = fabric.Scenario;
+        if (sc.Service(name) is { } svc && (p is null || p == svc.Port)) { address = svc.Vip; port = svc.Port; return true; }
+        if (sc.Endpoint(name) is { } ep)
+        {
+            if (fabric.Resolve(name, out why) is not { } r) return false;
+            address = r.Address;
+            if ((p ?? ep.Port) is not { } ep2) { why = $"endpoint \"{name}\" has no port: give {name}:PORT"; return false; }
+            port = ep2; return true;
+        }
+        if (p is null) { why = "give a port: NAME:PORT"; return false; }
+        if (IpAddress.TryParse(name, out var a)) { address = a; port = p.Value; return true; }
+        if (fabric.Resolve(name, out why) is { } h) { address = h.Address; port = p.Value; return true; }
+        return false;
+    }
+}

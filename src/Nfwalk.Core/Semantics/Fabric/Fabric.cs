@@ -1,0 +1,127 @@
+using Nfwalk.Diagnostics;
+using Nfwalk.Model.Net;
+using Nfwalk.Model.Routing;
+using Nfwalk.Model.Scenario;
+using Nfwalk.Parsing.Iproute2;
+using Nfwalk.Semantics.Walk;
+using Nfwalk.Snapshot;
+using ScenarioModel = Nfwalk.Model.Scenario.Scenario;
+
+namespace Nfwalk.Semantics.Fabric;
+
+/// <summary>
+/// A scenario's hosts loaded and wired: which interface of which host a packet leaving an interface arrives on (veth
+/// peers, members of a shared network owning the next hop), which host owns an address (tunnel remotes), and which
+/// tunnel device takes a decapsulated packet.
+/// </summary>
+public sealed class Fabric
+{
+    private readonly Dictionary<string, FabricHost> _hosts;
+
+    private Fabric(ScenarioModel scenario, List<FabricHost> hosts)
+    {
+        Scenario = scenario;
+        Hosts = hosts;
+        _hosts = hosts.ToDictionary(h => h.Name, StringComparer.Ordinal);
+    }
+
+    public ScenarioModel Scenario { get; }
+    public IReadOnlyList<FabricHost> Hosts { get; }
+    public FabricHost? Host(string name) => _hosts.GetValueOrDefault(name);
+
+    /// <summary>Loads every host's snapshot. Problems (unparsable files, links naming interfaces a host lacks) go to <paramref name="diags"/>.</summary>
+    public static Fabric Load(ScenarioModel scenario, DiagnosticBag diags)
+    {
+        var hosts = new List<FabricHost>();
+        foreach (var h in scenario.Hosts)
+        {
+            var snap = Directory.Exists(h.SnapshotPath) ? NodeSnapshot.Load(h.SnapshotPath, Path.GetDirectoryName(scenario.File)) : null;
+            if (snap is null) continue;
+            diags.AddRange(snap.Diagnostics.Where(d => d.Severity != Severity.Info));
+            var routing = RoutingStateBuilder.FromDirectory(h.SnapshotPath, new DiagnosticBag());
+            var options = new WalkOptions { IpForward = snap.IpForward };
+            // ztunnel's listeners are transparent sockets (IP_TRANSPARENT) bound to the wildcard address: TPROXY's
+            // nf_tproxy_get_sock_v4 finds them through --on-ip; an endpoint's server listens on its port
+            foreach (var p in h.Proxies) options.Listeners.Add(new Listener(IpAddress.AnyV4, p.Port, Protocols.Tcp, Transparent: true, Name: p.KindName));
+            foreach (var e in scenario.Endpoints.Where(e => e.Host == h.Name && e.Port is not null))
+                options.Listeners.Add(new Listener(e.Address ?? IpAddress.AnyV4, e.Port!.Value, Protocols.Tcp, Transparent: false, Name: e.Name));
+            hosts.Add(new FabricHost { Spec = h, Snapshot = snap, Node = new Node { Name = h.Name, Rules4 = snap.Rules4, Rules6 = snap.Rules6, Network = snap.Network, SetTester = snap.SetTester }, Interfaces = routing.Interfaces, Options = options });
+        }
+        var fabric = new Fabric(scenario, hosts);
+        foreach (var l in scenario.Links) foreach (var end in new[] { l.A, l.B }) fabric.CheckInterface(end, diags);
+        foreach (var n in scenario.Networks) foreach (var m in n.Members) fabric.CheckInterface(m, diags);
+        return fabric;
+    }
+
+    private void CheckInterface(InterfaceRef r, DiagnosticBag diags)
+    {
+        if (Host(r.Host) is { } h && h.InterfaceNamed(r.Interface) is null && h.Interfaces.Count > 0)
+            diags.Warning(r.Location, $"host \"{r.Host}\" has no interface \"{r.Interface}\" in its snapshot (it has {string.Join(", ", h.Interfaces.Select(i => i.Name))})");
+    }
+
+    /// <summary>The host owning an address (an interface address, not a route), or null.</summary>
+    public FabricHost? OwnerOf(IpAddress a) => Hosts.FirstOrDefault(h => h.Owns(a));
+
+    /// <summary>
+    /// Where a packet sent out of <paramref name="iface"/> of <paramref name="from"/> towards <paramref name="nextHop"/> arrives:
+    /// the veth peer, else the member of a shared network that owns the next-hop address; null (with the reason) when it
+    /// leaves the scenario.
+    /// </summary>
+    public Arrival? Wire(FabricHost from, string iface, IpAddress nextHop, out string why)
+    {
+        foreach (var l in Scenario.Links)
+            if (l.PeerOf(from.Name, iface) is { } peer && Host(peer.Host) is { } ph)
+            {
+                why = "";
+                return new Arrival(ph, peer.Interface, $"veth {from.Name}:{iface} → {peer}");
+            }
+        foreach (var n in Scenario.Networks)
+        {
+            if (!n.Members.Any(m => m.Host == from.Name && m.Interface == iface)) continue;
+            foreach (var m in n.Members)
+            {
+                if (m.Host == from.Name && m.Interface == iface) continue;
+                if (Host(m.Host) is { } mh && mh.InterfaceNamed(m.Interface) is { } mi && mi.Addresses.Any(a => a.Local == nextHop))
+                {
+                    why = "";
+                    return new Arrival(mh, m.Interface, $"network {n.Name}: {from.Name}:{iface} → {m} (owner of next hop {nextHop})");
+                }
+            }
+            why = $"no member of network {n.Name} owns the next hop {nextHop}: the packet leaves the scenario";
+            return null;
+        }
+        why = $"{from.Name}:{iface} is not linked to another host in the scenario: the packet leaves the scenario";
+        return null;
+    }
+
+    /// <summary>
+    /// The tunnel device of <paramref name="host"/> that takes an outer packet: same kind, same UDP port, same VNI and —
+    /// for a device with a fixed remote — an outer source equal to that remote (geneve_lookup / vxlan_vs_find_vni).
+    /// </summary>
+    public Interface? TunnelReceiver(FabricHost host, string kind, ushort port, uint? vni, IpAddress outerSource)
+    {
+        var candidates = host.Tunnels.Where(i => i.Tunnel!.Kind == kind && Encapsulation.PortOf(i.Tunnel) == port && i.Tunnel.Vni == vni).ToList();
+        return candidates.FirstOrDefault(i => i.Tunnel!.Remote is null || i.Tunnel.Remote == outerSource) ?? candidates.FirstOrDefault(i => i.Tunnel!.External);
+    }
+
+    /// <summary>The host and address of a named endpoint, host, or literal address.</summary>
+    public (FabricHost Host, IpAddress Address)? Resolve(string name, out string why)
+    {
+        why = "";
+        if (Scenario.Endpoint(name) is { } e && Host(e.Host) is { } eh)
+        {
+            if ((e.Address ?? eh.PrimaryAddress()) is { } a) return (eh, a);
+            why = $"endpoint \"{name}\" has no address and host \"{eh.Name}\" has none on eth0";
+            return null;
+        }
+        if (Host(name) is { } h)
+        {
+            if (h.PrimaryAddress() is { } a) return (h, a);
+            why = $"host \"{name}\" has no address on eth0";
+            return null;
+        }
+        if (IpAddress.TryParse(name, out var addr) && OwnerOf(addr) is { } owner) return (owner, addr);
+        why = $"\"{name}\" is not an endpoint, a host, or an address of a host in the scenario";
+        return null;
+    }
+}

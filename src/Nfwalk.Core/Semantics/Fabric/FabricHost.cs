@@ -1,0 +1,37 @@
+using Nfwalk.Model.Net;
+using Nfwalk.Model.Routing;
+using Nfwalk.Model.Scenario;
+using Nfwalk.Semantics.Walk;
+using Nfwalk.Snapshot;
+
+namespace Nfwalk.Semantics.Fabric;
+
+/// <summary>
+/// One host of a scenario, loaded: its snapshot (rules, ipsets, routing), its interfaces (veth peers, geneve/vxlan
+/// parameters) and the <see cref="Walk.Node"/> whose conntrack table lives as long as the walk (so replies and later
+/// packets find the connections earlier packets created).
+/// </summary>
+public sealed class FabricHost
+{
+    public required ScenarioHost Spec { get; init; }
+    public required NodeSnapshot Snapshot { get; init; }
+    public required Node Node { get; init; }
+    public required IReadOnlyList<Interface> Interfaces { get; init; }
+    public required WalkOptions Options { get; init; }
+
+    public string Name => Spec.Name;
+
+    public Interface? InterfaceNamed(string name) => Interfaces.FirstOrDefault(i => i.Name == name);
+
+    public bool Owns(IpAddress a) => Interfaces.Any(i => i.Addresses.Any(x => x.Local == a));
+
+    /// <summary>The address a workload on this host uses by default: the first global address on eth0, else on any non-loopback interface.</summary>
+    public IpAddress? PrimaryAddress(IpFamily family = IpFamily.V4)
+        => (InterfaceNamed("eth0")?.PrimaryAddress(family)
+            ?? Interfaces.Where(i => !i.IsLoopback).Select(i => i.PrimaryAddress(family)).FirstOrDefault(a => a is not null))?.Local;
+
+    /// <summary>The tunnel devices (geneve, vxlan) of this host.</summary>
+    public IEnumerable<Interface> Tunnels => Interfaces.Where(i => i.Tunnel is not null);
+
+    public override string ToString() => Name;
+}
