@@ -17,12 +17,13 @@ public static class WalkCommand
         var scenario = new Argument<string>("SCENARIO") { Description = "a scenario file (docs/scenario.md) or a directory holding scenario.yaml" };
         var from = new Option<string>("--from") { Description = "the client: an endpoint or host name of the scenario", Required = true };
         var to = new Option<string>("--to") { Description = "the destination: SERVICE[:PORT], ENDPOINT[:PORT], HOST:PORT or ADDRESS:PORT", Required = true };
+        var src = new Option<string?>("--src") { Description = "the client's source address (default: the endpoint's address; for a host, the one its route chooses)" };
         var sport = new Option<int>("--sport") { Description = "the client's source port", DefaultValueFactory = _ => 40000 };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "every step of every host's walk, also rules that did not match" };
         var format = new Option<string>("--format", "-f") { Description = "text, json, mermaid or svg", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json", "mermaid", "svg");
         var cmd = new Command("walk", "Walk a TCP connection from one endpoint to another across the hosts of a scenario: pods, nodes, tunnels, proxies.")
-        { scenario, from, to, sport, verbose, format };
+        { scenario, from, to, src, sport, verbose, format };
         cmd.SetAction(pr =>
         {
             var diags = new DiagnosticBag();
@@ -35,10 +36,16 @@ public static class WalkCommand
             var fromName = pr.GetValue(from)!;
             if (fabric.Resolve(fromName, out var why) is not { } client) { Console.Error.WriteLine($"nfwalk walk: --from {fromName}: {why}"); return 2; }
             if (!ResolveTo(fabric, pr.GetValue(to)!, out var dst, out var dport, out why)) { Console.Error.WriteLine($"nfwalk walk: --to {pr.GetValue(to)}: {why}"); return 2; }
+            var clientAddress = client.Address;
+            if (pr.GetValue(src) is { } st)
+            {
+                if (!IpAddress.TryParse(st, out clientAddress)) { Console.Error.WriteLine($"nfwalk walk: --src: \"{st}\" is not an IP address"); return 2; }
+            }
+            else if (sc.Endpoint(fromName) is null && sc.Host(fromName) is not null) clientAddress = client.Address.IsV4 ? IpAddress.AnyV4 : IpAddress.AnyV6;
             var sp = pr.GetValue(sport);
             if (sp is < 1 or > 65535) { Console.Error.WriteLine("nfwalk walk: --sport must be 1-65535"); return 2; }
 
-            var walk = RequestWalker.Walk(fabric, client.Host, client.Address, dst, dport, fromName, pr.GetValue(to)!, (ushort)sp);
+            var walk = RequestWalker.Walk(fabric, client.Host, clientAddress, dst, dport, fromName, pr.GetValue(to)!, (ushort)sp);
             switch (pr.GetValue(format))
             {
                 case "json": Console.Out.Write(WalkJson.Serialize(walk)); break;

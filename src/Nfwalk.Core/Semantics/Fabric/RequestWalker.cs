@@ -57,6 +57,13 @@ public static class RequestWalker
         var server = $"{Endpoint.Format(o.Destination, o.DestinationPort)}";
         var j = PathWalker.Walk(fabric, o.Host, syn, $"connection {number}: SYN {client} → {server} from {o.Host.Name}");
         legs.Add(new PacketLeg("SYN", false, j));
+        if (j.Hops.Count > 0 && (o.Source.Value == 0 || o.Source == default) && IpAddress.TryParse(j.Hops[0].Trace.Final.Source, out var chosen))
+        {
+            // a host's own connection without a given source: the route lookup chose it (inet_sk_rebuild_header / ip_route_connect)
+            syn = syn with { Source = chosen };
+            o = o with { Source = chosen };
+            client = Endpoint.Format(chosen, o.SourcePort);
+        }
         if (!j.Delivered) return new Walked(Make(null, null, null), null, null, j.Final, o.Carries);
 
         var at = fabric.Host(j.End.Host)!;
