@@ -7,6 +7,7 @@ public static class WalkJson
 {
     public static string Serialize(RequestWalk w) => Json.Serialize(new
     {
+        schemaVersion = 1,
         scenario = w.Scenario,
         from = w.From,
         to = w.To,
