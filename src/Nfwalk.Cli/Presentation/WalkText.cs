@@ -88,6 +88,7 @@ public static class WalkText
             _ => $"decapsulated, received on {h.InInterface}",
         };
         var indent = h.IsOuter ? "    │ " : "  ";
+        if (h.Link is { } link) con.MarkupLine($"{indent}[dim]↓ {Markup.Escape(link)}[/]");
         con.MarkupLine($"{indent}[bold blue]{Markup.Escape(h.Host)}[/] [dim]{Markup.Escape(entry)}:[/] {Markup.Escape(t.Packet.Summary)} [dim]mark[/] {t.Packet.Mark}");
         string lastMark = t.Packet.Mark;
         string? lastCt = null;

@@ -15,9 +15,15 @@ public enum HopEntry : byte
     Decapsulated,
 }
 
-/// <summary>One host's part of a packet's journey: the full single-host walk, and what the packet was on the way in.</summary>
-public sealed record Hop(string Host, HopEntry Entry, string? InInterface, WalkTrace Trace, int Depth)
+/// <summary>
+/// One host's part of a packet's journey: the full single-host walk, how the packet got there (<paramref name="Link"/>:
+/// the veth or network it crossed, the tunnel that wrapped or unwrapped it) and its tunnel depth.
+/// </summary>
+public sealed record Hop(string Host, HopEntry Entry, string? InInterface, WalkTrace Trace, int Depth, string? Link = null, LinkKind LinkKind = LinkKind.None)
 {
     /// <summary>0 for the packet itself, 1 for the outer packet of a tunnel carrying it.</summary>
     public bool IsOuter => Depth > 0;
 }
+
+/// <summary>What a packet crossed to reach a hop.</summary>
+public enum LinkKind : byte { None, Veth, Network, Tunnel }

@@ -27,10 +27,12 @@ public static class PathWalker
         var entry = spec.IsLocal ? HopEntry.Generated : HopEntry.Received;
         var first = new WalkedPacket(spec.Source, spec.Destination, spec.Protocol, spec.SourcePort, spec.DestinationPort, spec.TcpFlags, spec.Mark);
         var current = first;
+        string? link = null;
+        var linkKind = LinkKind.None;
         for (int n = 0; n < MaxHops; n++)
         {
             var trace = NodeWalker.Walk(host.Node, spec, host.Options, $"{host.Name}: {Describe(entry, spec)}");
-            hops.Add(new Hop(host.Name, entry, spec.InInterface, trace, carried.Count));
+            hops.Add(new Hop(host.Name, entry, spec.InInterface, trace, carried.Count, link, linkKind));
             var final = WalkedPacket.FromFinal(trace.Final, spec.TcpFlags);
             current = final;
             var o = trace.Outcome;
@@ -48,6 +50,7 @@ public static class PathWalker
                         carried.Pop();
                         spec = encap.Inner.Received(dev.Name, final.Mark);
                         entry = HopEntry.Decapsulated;
+                        (link, linkKind) = ($"{encap.KindName} VNI {encap.Tunnel.Vni} from {from.Name}:{encap.Device}, decapsulated on {dev.Name}", LinkKind.Tunnel);
                         continue;
                     }
                     var port = SocketPort(o.Socket) ?? final.DestinationPort;
@@ -74,6 +77,7 @@ public static class PathWalker
                             Length = (remote.IsV4 ? 20 : 40) + 8 + 8 + 14 + trace.Final.Length,
                         };
                         entry = HopEntry.Encapsulated;
+                        (link, linkKind) = ($"{encap.KindName} VNI {tun.Vni} via {iface} to {remote}:{encap.OuterDestinationPort}", LinkKind.Tunnel);
                         continue;
                     }
                     var nextHop = o.NextHop is { } g && IpAddress.TryParse(g, out var gw) ? gw : final.Destination;
@@ -83,6 +87,7 @@ public static class PathWalker
                     // a veth (or the shared network's bridge) into another namespace: mark and conntrack are not kept
                     spec = final.Received(arrival.Interface, 0);
                     entry = HopEntry.Received;
+                    (link, linkKind) = (arrival.Via, arrival.Via.StartsWith("veth", StringComparison.Ordinal) ? LinkKind.Veth : LinkKind.Network);
                     continue;
                 }
                 case "dropped": return End(JourneyEndKind.Dropped, host, $"{o.Text} on {host.Name}");

@@ -90,19 +90,27 @@ public static class RequestWalker
             p?.KindName ?? (h is null ? null : "plain"), o.Because, legs, Via(legs));
     }
 
-    /// <summary>The tunnels and shared networks the connection's first packet crossed, for the one-line summary.</summary>
+    /// <summary>
+    /// What the connection's SYN crossed, for the one-line summary: the tunnels ("istioout (GENEVE VNI 1001)"), the shared
+    /// networks between nodes ("network kind"), and when neither, the last veth ("veth ambient-worker2:veth3a…").
+    /// </summary>
     private static List<string> Via(List<PacketLeg> legs)
     {
         var via = new List<string>();
         if (legs.Count == 0) return via;
         var hops = legs[0].Journey.Hops;
-        for (int i = 0; i < hops.Count; i++)
+        string? lastVeth = null;
+        for (int i = 1; i < hops.Count; i++)
         {
             var h = hops[i];
-            if (h.Entry == HopEntry.Encapsulated && i > 0 && hops[i - 1].Trace.Outcome.Interface is { } dev) via.Add($"{dev} ({h.Host})");
-            if (h.Entry == HopEntry.Received && i > 0 && hops[i - 1].Trace.Outcome.Interface is { } o && hops[i - 1].Host != h.Host && h.Depth == 0)
-                via.Add($"{hops[i - 1].Host}:{o}");
+            if (h.Entry == HopEntry.Encapsulated && hops[i - 1].Trace.Outcome.Interface is { } dev)
+                via.Add($"{dev} ({h.Link![..h.Link.IndexOf(" via ", StringComparison.Ordinal)]})");
+            else if (h.Entry == HopEntry.Received && h.Depth == 0 && h.LinkKind == LinkKind.Network)
+                via.Add($"{hops[i - 1].Host}:{hops[i - 1].Trace.Outcome.Interface} → {h.Host}:{h.InInterface}");
+            else if (h.Entry == HopEntry.Received && h.Depth == 0 && h.LinkKind == LinkKind.Veth)
+                lastVeth = $"veth {hops[i - 1].Host}:{hops[i - 1].Trace.Outcome.Interface}";
         }
+        if (via.Count == 0 && lastVeth is not null) via.Add(lastVeth);
         return via.Distinct().ToList();
     }
 
