@@ -95,13 +95,15 @@ public sealed class Fabric
     }
 
     /// <summary>
-    /// The tunnel device of <paramref name="host"/> that takes an outer packet: same kind, same UDP port, same VNI and —
-    /// for a device with a fixed remote — an outer source equal to that remote (geneve_lookup / vxlan_vs_find_vni).
+    /// The tunnel device of <paramref name="host"/> that takes an outer packet arriving on UDP <paramref name="port"/>
+    /// (docs/tunnels.md facts 22, 23): VXLAN by VNI alone (vxlan_vs_find_vni: the outer source is not checked against
+    /// remote); GENEVE by VNI and outer source equal to the device's remote (geneve_lookup), or an external device.
     /// </summary>
     public Interface? TunnelReceiver(FabricHost host, string kind, ushort port, uint? vni, IpAddress outerSource)
     {
-        var candidates = host.Tunnels.Where(i => i.Tunnel!.Kind == kind && Encapsulation.PortOf(i.Tunnel) == port && i.Tunnel.Vni == vni).ToList();
-        return candidates.FirstOrDefault(i => i.Tunnel!.Remote is null || i.Tunnel.Remote == outerSource) ?? candidates.FirstOrDefault(i => i.Tunnel!.External);
+        var candidates = host.Tunnels.Where(i => i.Tunnel!.Kind == kind && Encapsulation.PortOf(i.Tunnel) == port).ToList();
+        if (kind == "vxlan") return candidates.FirstOrDefault(i => i.Tunnel!.Vni == vni) ?? candidates.FirstOrDefault(i => i.Tunnel!.External);
+        return candidates.FirstOrDefault(i => i.Tunnel!.Vni == vni && i.Tunnel.Remote == outerSource) ?? candidates.FirstOrDefault(i => i.Tunnel!.External);
     }
 
     /// <summary>The host and address of a named endpoint, host, or literal address.</summary>

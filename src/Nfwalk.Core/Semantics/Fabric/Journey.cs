@@ -7,7 +7,7 @@ public enum JourneyEndKind : byte { Delivered, Dropped, Rejected, Unroutable, Qu
 public sealed record JourneyEnd(JourneyEndKind Kind, string Host, string Text, string? Socket = null, ushort? SocketPort = null);
 
 /// <summary>One packet walked across hosts: every hop (host walks, tunnel layers), how it ended and the packet as it arrived.</summary>
-public sealed record Journey(string Title, WalkedPacket Start, IReadOnlyList<Hop> Hops, JourneyEnd End, WalkedPacket Final)
+public sealed record Journey(string Title, WalkedPacket Start, IReadOnlyList<Hop> Hops, JourneyEnd End, WalkedPacket Final, IReadOnlyList<string> Assumptions)
 {
     public bool Delivered => End.Kind == JourneyEndKind.Delivered;
 }

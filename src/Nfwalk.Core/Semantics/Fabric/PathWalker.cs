@@ -22,6 +22,7 @@ public static class PathWalker
     public static Journey Walk(Fabric fabric, FabricHost start, PacketSpec spec, string title)
     {
         var hops = new List<Hop>();
+        var assumptions = new List<string>();
         var carried = new Stack<(Encapsulation Encap, FabricHost From)>();
         var host = start;
         var entry = spec.IsLocal ? HopEntry.Generated : HopEntry.Received;
@@ -46,7 +47,7 @@ public static class PathWalker
                     {
                         var dev = fabric.TunnelReceiver(host, encap.Tunnel.Kind, encap.OuterDestinationPort, encap.Tunnel.Vni, final.Source);
                         if (dev is null)
-                            return End(JourneyEndKind.Dropped, host, $"the {encap.KindName} packet (VNI {encap.Tunnel.Vni}) reached UDP {encap.OuterDestinationPort} on {host.Name}, but no {encap.Tunnel.Kind} device there has that VNI and remote {final.Source}: dropped by the tunnel driver");
+                            return End(JourneyEndKind.Dropped, host, $"the {encap.KindName} packet (VNI {encap.Tunnel.Vni}) reached UDP {encap.OuterDestinationPort} on {host.Name}, but no {encap.Tunnel.Kind} device there takes it ({(encap.Tunnel.Kind == "vxlan" ? "none has that VNI" : $"none has that VNI with remote {final.Source}")}): dropped by the tunnel driver after INPUT");
                         carried.Pop();
                         spec = encap.Inner.Received(dev.Name, final.Mark);
                         entry = HopEntry.Decapsulated;
@@ -64,7 +65,9 @@ public static class PathWalker
                     {
                         if (tun.Remote is not { } remote)
                             return End(JourneyEndKind.LeftScenario, host, $"routed into {iface} ({tun.Kind}{(tun.External ? ", external: the remote comes from a lightweight-tunnel route or eBPF" : " without a remote")}): nfwalk cannot tell where the outer packet goes");
-                        var encap = new Encapsulation(iface, tun, remote, Encapsulation.SourcePortFor(final), Encapsulation.PortOf(tun), final);
+                        var encap = new Encapsulation(iface, tun, remote, Encapsulation.SourcePortFor(tun, final), Encapsulation.PortOf(tun), final);
+                        var (pmin, pmax) = Encapsulation.SourcePortRange(tun);
+                        assumptions.Add($"{encap.KindName} outer source port: the kernel hashes the inner flow into {pmin}-{pmax} (udp_flow_src_port, per-boot random seed); {encap.OuterSourcePort} stands for it (the same for every packet of the flow)");
                         carried.Push((encap, host));
                         // the outer packet is the host's own (ip_local_out from iptunnel_xmit): source chosen by its route
                         // lookup (no "local" on the device) unless the device has one; the skb mark goes with it
@@ -99,7 +102,7 @@ public static class PathWalker
         return End(JourneyEndKind.Loop, host, $"more than {MaxHops} hops: the packet loops between hosts");
 
         Journey End(JourneyEndKind kind, FabricHost at, string text, string? socket = null, ushort? port = null)
-            => new(title, first, hops, new JourneyEnd(kind, at.Name, text, socket, port), current);
+            => new(title, first, hops, new JourneyEnd(kind, at.Name, text, socket, port), current, assumptions.Distinct().ToList());
     }
 
     private static ushort? SocketPort(string? socket)

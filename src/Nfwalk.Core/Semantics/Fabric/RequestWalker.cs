@@ -37,7 +37,7 @@ public static class RequestWalker
         else if (last.ProxyKind is not null and not "plain")
             outcome = $"connection {last.Number} reached the {last.ProxyKind} proxy on {last.AcceptingHost}, which has nowhere to send it";
         else outcome = $"{to} is reached: connection {last.Number} is accepted by {last.AcceptedBy} on {last.AcceptingHost}";
-        foreach (var c in conns) foreach (var p in c.Packets) foreach (var h in p.Journey.Hops) assumptions.AddRange(h.Trace.Assumptions);
+        foreach (var c in conns) foreach (var p in c.Packets) { assumptions.AddRange(p.Journey.Assumptions); foreach (var h in p.Journey.Hops) assumptions.AddRange(h.Trace.Assumptions); }
         return new RequestWalk(fabric.Scenario.Name, from, to, conns, outcome, assumptions.Distinct().ToList());
     }
 
