@@ -8,6 +8,7 @@
 #                                                                vx0 10.42.0.1 vni 42 remote 192.168.50.2 (defaults)  ⇄ n2 vx0 10.42.0.2
 #                                                                vx1 10.43.0.1 vni 43 tos/ttl inherit, df set,
 #                                                                    srcport 5000 5004                                 ⇄ n2 vx1 10.43.0.2
+#                                                                vx2 10.44.0.1 vni 44 local 192.168.51.1; vx3 10.45.0.1 vni 45 dev u1b
 #                                                                sv0 10.9.0.1 ──veth── sv1 (both ends in n1)
 #   n1: ip rule fwmark 0x100/0x100 lookup 100; table 100: 192.168.50.2 dev u1b src 192.168.77.1; ip_local_port_range 40000 40003
 #
@@ -74,6 +75,8 @@ must ip -n $N1 -batch - <<EOF2
 link add sv0 address 02:00:00:00:01:90 type veth peer name sv1 address 02:00:00:00:01:91
 link add vx1 address 02:00:00:00:01:43 type vxlan id 43 remote 192.168.50.2 dstport 4789 tos inherit ttl inherit df set srcport 5000 5004
 link add vxm address 02:00:00:00:00:77 type vxlan id 77 remote 192.168.50.2 dstport 4789
+link add vx2 type vxlan id 44 remote 192.168.50.2 dstport 4789 local 192.168.51.1
+link add vx3 type vxlan id 45 remote 192.168.50.2 dstport 4789 dev u1b
 link set vxm netns $N0
 addr add 10.0.0.1/24 dev vp0
 addr add 192.168.50.1/24 dev u1
@@ -82,6 +85,12 @@ addr add 192.168.77.1/32 dev lo
 addr add 10.42.0.1/24 dev vx0
 addr add 10.43.0.1/24 dev vx1
 addr add 10.9.0.1/24 dev sv0
+addr add 10.44.0.1/24 dev vx2
+addr add 10.45.0.1/24 dev vx3
+link set vx2 up
+link set vx3 up
+neigh add 10.44.0.2 lladdr 02:00:00:00:02:44 dev vx2 nud permanent
+neigh add 10.45.0.2 lladdr 02:00:00:00:02:45 dev vx3 nud permanent
 link set lo up
 link set vp0 up
 link set u1 up
@@ -124,7 +133,7 @@ link set vx1 up
 EOF2
 must x $N1 sysctl -qw net.ipv4.ip_forward=1 "net.ipv4.ip_local_port_range=40000 40003" \
   net.ipv4.conf.vp0.rp_filter=0 net.ipv4.conf.u1.rp_filter=0 net.ipv4.conf.u1b.rp_filter=0 net.ipv4.conf.sv0.rp_filter=0 \
-  net.ipv4.conf.sv1.rp_filter=0 net.ipv4.conf.vx0.rp_filter=0 net.ipv4.conf.vx1.rp_filter=0
+  net.ipv4.conf.sv1.rp_filter=0 net.ipv4.conf.vx0.rp_filter=0 net.ipv4.conf.vx1.rp_filter=0 net.ipv4.conf.vx2.rp_filter=0 net.ipv4.conf.vx3.rp_filter=0
 must x $N2 sysctl -qw net.ipv4.conf.u2.rp_filter=0 net.ipv4.conf.u2b.rp_filter=0 net.ipv4.conf.vx0.rp_filter=0 net.ipv4.conf.vx1.rp_filter=0
 VX0_N2_MAC=02:00:00:00:02:42
 
@@ -300,12 +309,14 @@ out INNER_AFTER_DECAP_OUTER_CONNMARK_HITS "$(cnt $N2 n2_pre_inner_connmark9)"
 out INNER_AFTER_DECAP_INPUT_HITS "$(cnt $N2 n2_in_inner_vx0)"
 
 # ---- B: 60 more flows into vx0 (source port spread), and flow 20000 again (same hash, same port) --------------------
-# ---- C: vx1 (tos inherit, ttl inherit, df set, srcport 5000 5004) --------------------------------------------------
+# ---- C: vx1 (tos inherit, ttl inherit, df set, srcport 5000 5004); vx2 (local 192.168.51.1); vx3 (dev u1b) ---------
 pkt $N0 batch <<'EOF2'
 send --dev p0 --src 10.0.0.2 --dst 10.42.0.2 --sport 21000 --flows 60 --dport 7000
 send --dev p0 --src 10.0.0.2 --dst 10.42.0.2 --sport 20000 --dport 7000 --tos 0x29 --df --repeat 2
 send --dev p0 --src 10.0.0.2 --dst 10.43.0.2 --sport 22000 --dport 7000 --tos 0x29 --ttl 50
 send --dev p0 --src 10.0.0.2 --dst 10.43.0.2 --sport 22100 --flows 40 --dport 7000
+send --dev p0 --src 10.0.0.2 --dst 10.44.0.2 --sport 22500 --dport 7000
+send --dev p0 --src 10.0.0.2 --dst 10.45.0.2 --sport 22600 --dport 7000
 EOF2
 settle
 
@@ -390,7 +401,9 @@ awk -v lo="$lo" -v hi="$hi" '
     print "OUTER_SPORT_SAME_FLOW_PACKETS=" samen + 0; print "OUTER_SPORT_STABLE=" (k == 1 ? 1 : 0)
     print "INHERIT_OUTER_TOS=" g(x, "tos"); print "INHERIT_OUTER_TTL=" g(x, "ttl"); print "INHERIT_OUTER_DF=" g(x, "df")
     print "INHERIT_INNER_TTL=" g(x, "ittl")
-    print "XNET_OUTER_SRC=" g(v, "src"); print "XNET_OUTER_RX_IF=" g(v, "if") }' "$TMP/sniff"
+    print "XNET_OUTER_SRC=" g(v, "src"); print "XNET_OUTER_RX_IF=" g(v, "if")
+    print "LOCAL_OUTER_SRC=" g("44/22500", "src"); print "LOCAL_OUTER_RX_IF=" g("44/22500", "if")
+    print "DEV_OUTER_SRC=" g("45/22600", "src"); print "DEV_OUTER_RX_IF=" g("45/22600", "if") }' "$TMP/sniff"
 
 # ---- defaults that need no traffic -----------------------------------------------------------------------------------
 ip -n $N1 link add vxd type vxlan id 99 remote 192.168.50.9 2>/dev/null

@@ -38,6 +38,8 @@ public class TunnelKernelFactsTests(ITestOutputHelper output)
         ("INHERIT_OUTER_TOS", "0x29"), ("INHERIT_OUTER_TTL", "49"), ("INHERIT_INNER_TTL", "49"), ("INHERIT_OUTER_DF", "1"),
         ("SRCPORT_SAMPLES", "41"), ("SRCPORT_IN_RANGE", "1"),
         ("VXLAN_DEFAULT_DSTPORT", "8472"),
+        // A2: local fixes the source even when the route leaves by another device; dev forces the outgoing device
+        ("LOCAL_OUTER_SRC", "192.168.51.1"), ("LOCAL_OUTER_RX_IF", "u2"), ("DEV_OUTER_SRC", "192.168.51.1"), ("DEV_OUTER_RX_IF", "u2b"),
         // A3: receiver: PREROUTING, local route, INPUT (NEW conntrack) before the tunnel socket; the inner re-enters
         // PREROUTING with iif vx0, keeps the skb mark (same namespace), gets a fresh conntrack entry
         ("RX_OUTER_PREROUTING_U2_HITS", "1"), ("RX_OUTER_PREROUTING_U2B_HITS", "1"), ("RX_OUTER_INPUT_HITS", "2"),
