@@ -35,6 +35,8 @@ cleanup() {
   rm -rf "$TMP"
 }
 trap cleanup EXIT
+# a run killed with SIGKILL (a test timeout) cannot clean up: remove this script's namespaces older than 10 minutes
+for f in /run/netns/nfwtun-*; do [ -e "$f" ] && [ -n "$(find "$f" -maxdepth 0 -mmin +10 2>/dev/null)" ] && ip netns del "${f##*/}" 2>/dev/null; done
 
 x() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 must() { "$@" || { echo "tunnel-facts.sh: failed: $*" >&2; exit 1; }; }
@@ -53,7 +55,13 @@ snap() {
   done
 }
 cnt() { echo "${C[$1/$2]:-0}"; }
-settle() { sleep 0.25; }
+# let softirq work finish (on a loaded machine it may run in ksoftirqd): at least 0.25 s, then until the capture
+# stops growing (at most 2 s more)
+settle() {
+  local n=-1 m i
+  sleep 0.25
+  for i in $(seq 20); do m=$(wc -l < "$TMP/sniff" 2>/dev/null || echo 0); [ "$m" = "$n" ] && break; n=$m; sleep 0.1; done
+}
 
 # ---- topology --------------------------------------------------------------------------------------------------------
 for ns in $N0 $N1 $N2; do
