@@ -129,16 +129,33 @@ public static class RequestWalker
         {
             case ProxyKind.ZtunnelOutbound:
             {
+                // ztunnel 1.18-1.20 src/proxy/outbound.rs (docs/ambient-generate.md): a destination that is ztunnel's own
+                // address is refused (SelfCall); a VIP resolves to one endpoint and its target port; HBONE only for a mesh
+                // endpoint on another node; the same node's mesh pods get the in-process fast path (no HBONE, straight to
+                // POD_IP:PORT); non-mesh workloads plain TCP; unknown addresses passthrough to the original destination
+                if (host.Owns(a.Destination))
+                {
+                    assumptions.Add($"ztunnel on {host.Name} refuses a connection to its own address {a.Destination} (SelfCall)");
+                    return null;
+                }
                 var (target, why) = ResolveTarget(fabric, a.Destination, a.DestinationPort, assumptions);
                 if (target is null) return null;
-                var targetHost = fabric.OwnerOf(target.Value.Address);
-                if (targetHost?.Spec.Mesh == true)
-                    return new Opening(host, a.Source, sport, target.Value.Address, 15008,
-                        $"ztunnel's outbound proxy on {host.Name} accepted {Endpoint.Format(a.Destination, a.DestinationPort)}{why}; {target.Value.Address} is a mesh workload, so it opens HBONE (mTLS, HTTP/2 CONNECT {Endpoint.Format(target.Value.Address, target.Value.Port)}) to {target.Value.Address}:15008, keeping the client's address {a.Source} as source (transparent socket)",
-                        new ConnectTarget(target.Value.Address, target.Value.Port, a.Source));
-                return new Opening(host, a.Source, sport, target.Value.Address, target.Value.Port,
-                    $"ztunnel's outbound proxy on {host.Name} accepted {Endpoint.Format(a.Destination, a.DestinationPort)}{why}; the destination is not in the mesh, so it connects to it directly (passthrough), keeping the client's address {a.Source} as source",
-                    null);
+                var (addr, tport) = target.Value;
+                var targetHost = fabric.OwnerOf(addr);
+                var src = a.Source == addr ? (host.PrimaryAddress() ?? a.Source) : a.Source;
+                var keep = src == a.Source
+                    ? $"keeping the client's address {a.Source} as source (IP_TRANSPARENT + IP_FREEBIND bind to the client's IP, port 0)"
+                    : $"from ztunnel's own address {src} (the client reaches itself: no bind)";
+                var accepted = $"ztunnel's outbound listener on {host.Name} (15001) accepted {Endpoint.Format(a.Destination, a.DestinationPort)}{why}";
+                if (targetHost is null)
+                    return new Opening(host, src, sport, addr, tport, $"{accepted}; {addr} is no known workload, so it passes the connection through to the original destination, {keep}", null);
+                if (!targetHost.Spec.Mesh)
+                    return new Opening(host, src, sport, addr, tport, $"{accepted}; {targetHost.Name} is not in the mesh, so it connects with plain TCP to {Endpoint.Format(addr, tport)}, {keep}", null);
+                if (SameNode(host, targetHost))
+                    return new Opening(host, src, sport, addr, tport, $"{accepted}; {targetHost.Name} is a mesh pod on the same node ({host.Spec.Node}), so ztunnel hands the stream in-process to its inbound side (no HBONE) and connects straight to {Endpoint.Format(addr, tport)}, {keep}", null);
+                return new Opening(host, src, sport, addr, 15008,
+                    $"{accepted}; {targetHost.Name} is a mesh pod on another node, so ztunnel opens HBONE (mTLS, then HTTP/2 CONNECT {Endpoint.Format(addr, tport)}) to {addr}:15008, {keep}",
+                    new ConnectTarget(addr, tport, src));
             }
             case ProxyKind.ZtunnelHbone:
             {
@@ -147,11 +164,18 @@ public static class RequestWalker
                     assumptions.Add($"the HBONE connection to {host.Name} carried no CONNECT target nfwalk knows of: its destination {a.Destination}:{a.DestinationPort} is taken as the workload's address");
                     return null;
                 }
-                return new Opening(host, t.OriginalClient, sport, t.Address, t.Port,
-                    $"ztunnel's HBONE listener on {host.Name} (15008) terminates mTLS and serves CONNECT {Endpoint.Format(t.Address, t.Port)}: it connects to the workload, keeping the original client's address {t.OriginalClient} as source",
+                // src/proxy/inbound.rs: the CONNECT target, from the HBONE connection's peer IP (the client's, spoofed by the sending ztunnel)
+                return new Opening(host, a.Source, sport, t.Address, t.Port,
+                    $"ztunnel's HBONE listener on {host.Name} (15008) terminates mTLS and serves CONNECT {Endpoint.Format(t.Address, t.Port)}: it connects to the workload from the HBONE connection's peer address {a.Source} (the original client's, kept by the sending ztunnel)",
                     null);
             }
             case ProxyKind.ZtunnelInbound:
+                // src/proxy/inbound_passthrough.rs: the original destination must be a known workload
+                if (fabric.OwnerOf(a.Destination) is null)
+                {
+                    assumptions.Add($"ztunnel's plaintext inbound on {host.Name} refuses {a.Destination}: not a known workload (UnknownDestination)");
+                    return null;
+                }
                 return new Opening(host, a.Source, sport, a.Destination, a.DestinationPort,
                     $"ztunnel's plaintext inbound listener on {host.Name} (15006) connects to the original destination {Endpoint.Format(a.Destination, a.DestinationPort)}, keeping the client's address {a.Source} as source",
                     null);
@@ -159,6 +183,9 @@ public static class RequestWalker
                 return null;
         }
     }
+
+    private static bool SameNode(FabricHost proxy, FabricHost target)
+        => proxy.Spec.Node is { } n && (target.Spec.Node == n || target.Name == n);
 
     /// <summary>A service VIP resolves to one of its endpoints (ztunnel load-balances; nfwalk takes the first and says so).</summary>
     private static ((IpAddress Address, ushort Port)? Target, string Why) ResolveTarget(Fabric fabric, IpAddress dst, ushort port, List<string> assumptions)
@@ -168,7 +195,7 @@ public static class RequestWalker
         var eps = svc.Endpoints.Select(e => fabric.Scenario.Endpoint(e)).Where(e => e is not null).ToList();
         if (eps.Count == 0) return (null, "");
         var ep = eps[0]!;
-        if (eps.Count > 1) assumptions.Add($"service {svc.Name} has {eps.Count} endpoints; ztunnel picks one per connection: the walk takes {ep.Name}");
+        if (eps.Count > 1) assumptions.Add($"service {svc.Name} has {eps.Count} endpoints; ztunnel picks one at random per connection: the walk takes {ep.Name}");
         var addr = ep.Address ?? fabric.Host(ep.Host)?.PrimaryAddress();
         if (addr is null) return (null, "");
         var tp = svc.TargetPort ?? ep.Port ?? port;
