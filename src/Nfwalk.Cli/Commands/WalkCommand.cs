@@ -20,16 +20,17 @@ public static class WalkCommand
         var src = new Option<string?>("--src") { Description = "the client's source address (default: the endpoint's address; for a host, the one its route chooses)" };
         var sport = new Option<int>("--sport") { Description = "the client's source port", DefaultValueFactory = _ => 40000 };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "every step of every host's walk, also rules that did not match" };
+        var brief = new Option<bool>("--brief") { Description = "per host only what changed the packet or decided its way: marks, verdicts, routing, NAT" };
         var format = new Option<string>("--format", "-f") { Description = "text, json, mermaid or svg", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json", "mermaid", "svg");
         var cmd = new Command("walk", "Walk a TCP connection from one endpoint to another across the hosts of a scenario: pods, nodes, tunnels, proxies.")
-        { scenario, from, to, src, sport, verbose, format };
+        { scenario, from, to, src, sport, verbose, brief, format };
         cmd.SetAction(pr =>
         {
             var diags = new DiagnosticBag();
             var sc = ScenarioParser.ParseFile(pr.GetValue(scenario)!, diags);
             if (sc is null || diags.HasErrors) return Fail(diags);
-            var fabric = Fabric.Load(sc, diags);
+            var fabric = Fabric.Load(sc, diags, verbose: pr.GetValue(verbose));
             foreach (var d in diags.Items.Where(d => d.Severity == Severity.Warning)) Console.Error.WriteLine(d);
             if (diags.HasErrors) return Fail(diags);
 
@@ -52,8 +53,9 @@ public static class WalkCommand
                 case "mermaid": Console.Out.Write(WalkDiagram.Mermaid(walk)); break;
                 case "svg": Console.Out.Write(WalkDiagram.Svg(walk)); break;
                 default:
-                    if (Console.IsOutputRedirected) Console.Out.Write(WalkText.ToPlainText(walk, pr.GetValue(verbose)));
-                    else WalkText.Render(walk, AnsiConsole.Console, pr.GetValue(verbose));
+                    var detail = pr.GetValue(verbose) ? WalkDetail.Verbose : pr.GetValue(brief) ? WalkDetail.Brief : WalkDetail.Normal;
+                    if (Console.IsOutputRedirected) Console.Out.Write(WalkText.ToPlainText(walk, detail));
+                    else WalkText.Render(walk, AnsiConsole.Console, detail);
                     break;
             }
             return walk.Succeeded ? 0 : 1;

@@ -8,14 +8,17 @@ namespace Nfwalk.Cli.Presentation;
 /// A multi-host walk for the terminal: a one-screen summary of the connections, then every packet hop by hop, each
 /// host's decisive steps (rules that matched or changed something, conntrack, NAT, routing) with marks highlighted.
 /// </summary>
+/// <summary>How much of each host's walk to show.</summary>
+public enum WalkDetail { Brief, Normal, Verbose }
+
 public static class WalkText
 {
-    public static string ToPlainText(RequestWalk walk, bool verbose = false, int width = 140)
+    public static string ToPlainText(RequestWalk walk, WalkDetail detail = WalkDetail.Normal, int width = 140)
     {
         var w = new StringWriter();
         var con = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(w), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
         con.Profile.Width = width;
-        Render(walk, con, verbose);
+        Render(walk, con, detail);
         return w.ToString();
     }
 
@@ -27,7 +30,7 @@ public static class WalkText
         return $"{n} TCP connection{(n == 1 ? "" : "s")}: {string.Join("; ", parts)}";
     }
 
-    public static void Render(RequestWalk walk, IAnsiConsole con, bool verbose)
+    public static void Render(RequestWalk walk, IAnsiConsole con, WalkDetail detail)
     {
         con.Write(new Rule($"[bold]nfwalk walk {Markup.Escape(walk.From)} → {Markup.Escape(walk.To)}[/] [dim]({Markup.Escape(walk.Scenario)})[/]").LeftJustified());
         con.MarkupLine($"[bold]{Markup.Escape(Summary(walk))}[/]");
@@ -47,7 +50,7 @@ public static class WalkText
                 var j = leg.Journey;
                 var path = string.Join(" → ", Path(j));
                 con.MarkupLine($"[bold]{Markup.Escape(leg.Label)}[/] {Markup.Escape(j.Start.Summary)}   [dim]{Markup.Escape(path)}[/]");
-                foreach (var h in j.Hops) RenderHop(h, con, verbose);
+                foreach (var h in j.Hops) RenderHop(h, con, detail);
                 var color = j.Delivered ? "green" : "red";
                 con.MarkupLine($"  [{color}]⇒ {Markup.Escape(j.End.Text)}[/]");
                 con.WriteLine();
@@ -77,7 +80,7 @@ public static class WalkText
         }
     }
 
-    private static void RenderHop(Hop h, IAnsiConsole con, bool verbose)
+    private static void RenderHop(Hop h, IAnsiConsole con, WalkDetail detail)
     {
         var t = h.Trace;
         var entry = h.Entry switch
@@ -89,13 +92,14 @@ public static class WalkText
         };
         var indent = h.IsOuter ? "    │ " : "  ";
         if (h.Link is { } link) con.MarkupLine($"{indent}[dim]↓ {Markup.Escape(link)}[/]");
-        con.MarkupLine($"{indent}[bold blue]{Markup.Escape(h.Host)}[/] [dim]{Markup.Escape(entry)}:[/] {Markup.Escape(t.Packet.Summary)} [dim]mark[/] {t.Packet.Mark}");
+        var summary = t.Packet.Source is "0.0.0.0" or "::" ? t.Packet.Summary.Replace(t.Packet.Source + ":", t.Final.Source + ":", StringComparison.Ordinal) + $" (source {t.Final.Source} chosen by the route)" : t.Packet.Summary;
+        con.MarkupLine($"{indent}[bold blue]{Markup.Escape(h.Host)}[/] [dim]{Markup.Escape(entry)}:[/] {Markup.Escape(summary)} [dim]mark[/] {t.Packet.Mark}");
         string lastMark = t.Packet.Mark;
         string? lastCt = null;
         foreach (var s in t.Steps)
         {
             if (s.Kind == StepKind.Outcome) continue;
-            if (!verbose && !Decisive(s)) { lastMark = s.Mark; continue; }
+            if (detail != WalkDetail.Verbose && !(detail == WalkDetail.Brief ? Essential(s, lastMark) : Decisive(s))) { lastMark = s.Mark; continue; }
             var (tag, color) = s.Kind switch
             {
                 StepKind.Hook => ("hook", "blue"),
@@ -123,6 +127,21 @@ public static class WalkText
         StepKind.Policy => s.Verdict != "ACCEPT",
         StepKind.Hook => false,
         _ => true,
+    };
+
+    /// <summary>
+    /// Steps for --brief: rules that changed the mark or connection mark or ended the chain walk with a verdict that
+    /// matters (ACCEPT in nat, DROP, TPROXY, DNAT…), the routing decisions, NAT rewrites, and every assumption.
+    /// </summary>
+    private static bool Essential(TraceStep s, string lastMark) => s.Kind switch
+    {
+        StepKind.Rule => s.Matched == true && (s.Mark != lastMark || s.RuleText?.Contains("CONNMARK", StringComparison.Ordinal) == true
+                         || s.Verdict is "ACCEPT" or "DROP" or "QUEUE" || s.RuleText?.Contains("-j TPROXY", StringComparison.Ordinal) == true
+                         || s.RuleText?.Contains("NAT", StringComparison.Ordinal) == true || s.RuleText?.Contains("-j REJECT", StringComparison.Ordinal) == true),
+        StepKind.Policy => s.Verdict != "ACCEPT",
+        StepKind.Routing or StepKind.Assumption => true,
+        StepKind.Nat => s.Text.Contains("rewritten", StringComparison.Ordinal) || s.Text.Contains("decided", StringComparison.Ordinal),
+        _ => false,
     };
 
     /// <summary>An unconditional "-A PREROUTING -j ztunnel-PREROUTING" is shown only with -v (the chain's rules that matched say it all).</summary>

@@ -30,7 +30,7 @@ public sealed class Fabric
     public FabricHost? Host(string name) => _hosts.GetValueOrDefault(name);
 
     /// <summary>Loads every host's snapshot. Problems (unparsable files, links naming interfaces a host lacks) go to <paramref name="diags"/>.</summary>
-    public static Fabric Load(ScenarioModel scenario, DiagnosticBag diags)
+    public static Fabric Load(ScenarioModel scenario, DiagnosticBag diags, bool verbose = false)
     {
         var hosts = new List<FabricHost>();
         foreach (var h in scenario.Hosts)
@@ -39,7 +39,7 @@ public sealed class Fabric
             if (snap is null) continue;
             diags.AddRange(snap.Diagnostics.Where(d => d.Severity != Severity.Info));
             var routing = RoutingStateBuilder.FromDirectory(h.SnapshotPath, new DiagnosticBag());
-            var options = new WalkOptions { IpForward = snap.IpForward };
+            var options = new WalkOptions { IpForward = snap.IpForward, Verbose = verbose };
             // ztunnel's listeners are transparent sockets (IP_TRANSPARENT) bound to the wildcard address: TPROXY's
             // nf_tproxy_get_sock_v4 finds them through --on-ip; an endpoint's server listens on its port
             foreach (var p in h.Proxies) options.Listeners.Add(new Listener(IpAddress.AnyV4, p.Port, Protocols.Tcp, Transparent: true, Name: p.KindName));
