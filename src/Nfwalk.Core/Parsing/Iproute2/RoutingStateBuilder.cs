@@ -106,9 +106,10 @@ public sealed class RoutingStateBuilder(DiagnosticBag diagnostics)
     /// </summary>
     public RoutingStateBuilder AssumeUplink(string device)
     {
-        AddRoutes([new Route { Destination = IpPrefix.Parse("0.0.0.0/0"), Device = device, Scope = Scope.Link }]);
-        AddRoutes([new Route { Destination = IpPrefix.Parse("::/0"), Device = device }]);
-        return Assume($"no routing information (ip rule / ip route / ip addr) was given: every destination is assumed to leave through {device}, on-link, and no address is known to be local");
+        AddInterfaces([Interface.Create("lo", 1, InterfaceKind.Loopback) with { Flags = ["LOOPBACK", "UP", "LOWER_UP"] }, Interface.Create(device, 2)]);
+        AddRules(RoutingRule.Defaults(IpFamily.V4), IpFamily.V4).AddRules(RoutingRule.Defaults(IpFamily.V6), IpFamily.V6);
+        AddRoutes([new Route { Destination = IpPrefix.Parse("0.0.0.0/0"), Device = device, Scope = Scope.Link }, new Route { Destination = IpPrefix.Parse("::/0"), Device = device }]);
+        return Assume($"no routing information (ip rule / ip route / ip addr) was given: the kernel's default rules and one interface {device} are assumed; every destination leaves through {device}, on-link, and no address is known to be local");
     }
 
     /// <summary>Records an assumption made by the caller (e.g. "ip rule taken on another host").</summary>
