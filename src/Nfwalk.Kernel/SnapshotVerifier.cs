@@ -1,7 +1,9 @@
 using Nfwalk.Model;
 using Nfwalk.Model.Net;
 using Nfwalk.Model.Routing;
+using Nfwalk.Parsing.Iproute2;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Semantics.Routing;
 using Nfwalk.Semantics.Walk;
 using Nfwalk.Snapshot;
 
@@ -18,11 +20,16 @@ public sealed record SnapshotResult(CaseResult Rules, IReadOnlyList<(string Inte
 /// name and whose peer end sits in its own namespace, its addresses, routes, ip rules, ipsets, sysctls and rules —
 /// sends each packet from the peer of its ingress interface, and compares per-rule counters and the egress interface
 /// (counted by a separate nft table at the end of POSTROUTING, so the node's own tables are untouched) with nfwalk.
-/// Tunnel devices the kernel cannot carry here (geneve) become dummy devices of the same name: packets routed into
-/// them are counted, their encapsulation is not verified.
+/// Tunnel devices the kernel cannot carry here (geneve) become veths of the same name: packets routed into them are
+/// counted, their encapsulation is not verified. The lab turns rp_filter off and accept_local on everywhere, then applies
+/// the snapshot's own forwarding and per-interface sysctls; nfwalk walks the node with the sysctls the lab node then has.
 /// </summary>
 public static class SnapshotVerifier
 {
+    /// <summary>The sysctls the route decision reads: forwarding and the per-interface conf values.</summary>
+    private static bool RoutingSysctl(string key)
+        => key == "net.ipv4.ip_forward" || key.StartsWith("net.ipv4.conf.", StringComparison.Ordinal) || key.StartsWith("net.ipv6.conf.", StringComparison.Ordinal);
+
     public static SnapshotResult Run(string snapshotDir, IReadOnlyList<PacketSpec> packets)
     {
         var snap = NodeSnapshot.Load(snapshotDir);
@@ -78,6 +85,11 @@ public static class SnapshotVerifier
                 var (rc, _, err) = lab.TryExec(node, $"ip {(family == IpFamily.V6 ? "-6 " : "")}rule add pref {rule.Priority} {rule.Selectors}");
                 if (rc != 0) notes.Add($"ip rule \"{rule}\" could not be added: {err.Trim()}");
             }
+        // the snapshot's own forwarding/rp_filter/accept_local/... values override the lab's defaults wherever it gives them
+        var skipped = new List<string>();
+        foreach (var (key, value) in state.Sysctls.Values)
+            if (RoutingSysctl(key) && lab.TryExec(node, $"sysctl -qw {key}={value}").Code != 0) skipped.Add(key);
+        if (skipped.Count > 0) notes.Add($"sysctls of the snapshot that the lab node has no place for (interfaces it does not have): {string.Join(", ", skipped)}");
         var ipsetPath = Path.Combine(snapshotDir, "ipset-save.txt");
         if (File.Exists(ipsetPath)) lab.Exec(node, "ipset restore", File.ReadAllText(ipsetPath));
         var (irc, _, ierr) = lab.TryExec(node, "iptables-restore", rulesText);
@@ -108,7 +120,11 @@ public static class SnapshotVerifier
             if (m.Success) kernelEgress[m.Groups[1].Value] = ulong.Parse(m.Groups[2].Value);
         }
 
-        var sim = snap.CreateNode();
+        // nfwalk walks the node as it was built: the snapshot's routing state with the sysctls the lab node really has
+        var effective = string.Join("\n", lab.TryExec(node, "sysctl -a").Out.Split('\n').Where(l => RoutingSysctl(l.Split('=', 2)[0].Trim())));
+        var built = new RoutingState(state.Interfaces, state.RulesV4, state.RulesV6, state.Tables,
+            new RoutingSysctls(SysctlParser.Parse(effective, "lab sysctl -a", new Diagnostics.DiagnosticBag())), state.Assumptions);
+        var sim = new Node { Name = snap.Name, Rules4 = snap.Rules4, Rules6 = snap.Rules6, Network = new FibNetwork(built), SetTester = snap.CreateNode().SetTester };
         var walks = packets.Select(p => NodeWalker.Walk(sim, p, new WalkOptions { IpForward = true, SocketsKnown = true })).ToList();
         var input = snap.Rules4!;
         var counts = Differential.Compare(kernel, input, walks);
