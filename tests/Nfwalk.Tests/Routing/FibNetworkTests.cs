@@ -73,6 +73,8 @@ public class FibNetworkTests
         Assert.Equal("eth0", net.LocalInterfaceOf(A("172.18.0.3")));
         Assert.Equal("lo", net.LocalInterfaceOf(A("127.0.0.53"))); // local 127.0.0.0/8 dev lo
         Assert.Null(net.LocalInterfaceOf(A("10.244.1.5")));
+        // 10.244.1.1 is on every pod veth, but its one local route is on vethbb925f55 (what --limit-iface-in compares)
+        Assert.Equal("vethbb925f55", net.LocalInterfaceOf(A("10.244.1.1")));
         Assert.True(net.IsBroadcast(A("172.18.255.255")));
         Assert.True(net.IsBroadcast(A("192.168.126.3")));
         Assert.False(net.IsBroadcast(A("172.18.0.9")));

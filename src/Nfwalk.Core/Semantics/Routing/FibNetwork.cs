@@ -89,11 +89,18 @@ public sealed class FibNetwork : INodeNetwork
     public IReadOnlyList<IpAddress> AddressesOf(string iface, IpFamily family)
         => State.Interface(iface) is { } i ? i.AddressesOf(family).Select(a => a.Local).ToArray() : [];
 
+    /// <summary>
+    /// The device of the first local route that makes the address local: inet_dev_addr_type compares only that route's
+    /// device with the device it is limited to. With 10.244.1.1/32 on va0 and then vb0 the kernel has a local route on
+    /// each, and "-i vb0 -m addrtype --dst-type LOCAL --limit-iface-in" does not match (checked in a namespace: the
+    /// match without --limit-iface-in counted the packet, the one with it did not). Without a local table, the
+    /// interface holding the address.
+    /// </summary>
     public string? LocalInterfaceOf(IpAddress address)
     {
-        if (State.InterfaceOwning(address) is { } owner) return owner.Name;
-        var r = LocalTableRoute(address);
-        return r is { Type: RouteType.Local } ? r.Device ?? "lo" : null;
+        if (State.Table(RouteTableId.Local) is not null)
+            return LocalTableRoute(address) is { Type: RouteType.Local } r ? r.Device ?? "lo" : null;
+        return State.InterfaceOwning(address)?.Name;
     }
 
     public bool IsBroadcast(IpAddress address)
