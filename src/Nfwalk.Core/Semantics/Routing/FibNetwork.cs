@@ -107,8 +107,8 @@ public sealed class FibNetwork : INodeNetwork
     {
         if (!address.IsV4) return false;
         if (address.V4 == uint.MaxValue) return true;
-        if (State.Interfaces.Any(i => i.Addresses.Any(a => a.Broadcast == address))) return true;
-        return LocalTableRoute(address) is { Type: RouteType.Broadcast };
+        if (State.Table(RouteTableId.Local) is not null) return LocalTableRoute(address) is { Type: RouteType.Broadcast };
+        return State.Interfaces.Any(i => i.Addresses.Any(a => a.Broadcast == address));
     }
 
     /// <summary>The route inet_addr_type finds for an address: the longest prefix of the local table that contains it.</summary>
