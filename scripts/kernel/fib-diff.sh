@@ -102,6 +102,7 @@ n route add throw 10.0.0.0/8 table 200
 n route add default via 10.99.1.254 dev wan0 table 200
 n route add 198.51.100.0/24 via 172.18.0.1 dev eth0 table 300
 n route add default via 10.99.1.254 dev wan0 table 400
+n route add 10.44.0.0/16 via 10.99.1.254 dev wan0 table 500
 n -6 route add 2001:db8:99::/48 via 2001:db8:1::fe dev wan0 table 300
 
 # rules
@@ -113,6 +114,8 @@ n rule add pref 100 fwmark 0x200/0x200 goto 32766
 n rule add pref 101 fwmark 0x100/0x100 lookup 101
 n rule add pref 102 fwmark 0x40/0x40 lookup 102
 n rule add pref 103 lookup 100
+# "not" over two selectors: matches every received packet and locally generated ones without mark 0x1 (table 500 routes only 10.44/16)
+n rule add pref 105 not iif lo fwmark 0x1 lookup 500
 n rule add pref 110 fwmark 0x8/0x8 goto 130
 n rule add pref 120 fwmark 0x8/0x8 unreachable
 n rule add pref 125 fwmark 0x10/0x10 prohibit

@@ -1,6 +1,9 @@
 using Nfwalk.Model;
 using Nfwalk.Model.Net;
+using Nfwalk.Parsing.Ipset;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Semantics.Ipsets;
+using Nfwalk.Semantics.Routing;
 using Nfwalk.Semantics.Walk;
 
 namespace Nfwalk.Kernel;
@@ -98,10 +101,11 @@ public static class Differential
         var parsed = SaveParser.Parse(c.Rules, $"{c.Name}.rules", IpFamily.V4);
         if (parsed.HasErrors) throw new LabException($"nfwalk could not parse case {c.Name}, which the kernel loaded: {string.Join("; ", parsed.Diagnostics)}");
         var rules = parsed.Ruleset;
-        var net = new LabNetwork();
-        foreach (var (iface, cidr) in c.ExtraAddresses) net.AddAddress(iface, IpPrefix.Parse(cidr).Address);
-        var sets = c.Ipsets is null ? null : Snapshot.IpsetText.Parse(c.Ipsets, $"{c.Name}.ipset", new Diagnostics.DiagnosticBag());
-        var sim = new Node { Name = "lab", Rules4 = rules, Network = net, SetTester = sets is null ? null : (m, x) => sets.Test(m, x) };
+        var net = new FibNetwork(LabRouting.State(c.ExtraAddresses));
+        var setDiags = new Diagnostics.DiagnosticBag();
+        var sets = c.Ipsets is null ? null : new IpSetLookup(IpsetSaveParser.Parse(c.Ipsets, $"{c.Name}.ipset", setDiags));
+        if (setDiags.HasErrors) throw new LabException($"nfwalk could not read the ipsets of case {c.Name}, which the kernel loaded: {string.Join("; ", setDiags.Items)}");
+        var sim = new Node { Name = "lab", Rules4 = rules, Network = net, SetTester = sets is null ? null : sets.Test };
         var walks = c.Packets.Select(p => NodeWalker.Walk(sim, p, new WalkOptions { IpForward = true, Verbose = false, SocketsKnown = true })).ToList();
         return new CaseResult(c.Name, Compare(kernel, rules, walks), walks) { Traces = SideBySide(rules, walks, events, 4000), Leaving = Leaves(walks, trace, 4000) };
     }

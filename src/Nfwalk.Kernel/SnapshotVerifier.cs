@@ -1,6 +1,9 @@
 using Nfwalk.Model;
 using Nfwalk.Model.Net;
+using Nfwalk.Model.Routing;
+using Nfwalk.Parsing.Iproute2;
 using Nfwalk.Parsing.Iptables;
+using Nfwalk.Semantics.Routing;
 using Nfwalk.Semantics.Walk;
 using Nfwalk.Snapshot;
 
@@ -17,74 +20,82 @@ public sealed record SnapshotResult(CaseResult Rules, IReadOnlyList<(string Inte
 /// name and whose peer end sits in its own namespace, its addresses, routes, ip rules, ipsets, sysctls and rules —
 /// sends each packet from the peer of its ingress interface, and compares per-rule counters and the egress interface
 /// (counted by a separate nft table at the end of POSTROUTING, so the node's own tables are untouched) with nfwalk.
-/// Tunnel devices the kernel cannot carry here (geneve) become dummy devices of the same name: packets routed into
-/// them are counted, their encapsulation is not verified.
+/// Tunnel devices the kernel cannot carry here (geneve) become veths of the same name: packets routed into them are
+/// counted, their encapsulation is not verified. The lab turns rp_filter off and accept_local on everywhere, then applies
+/// the snapshot's own forwarding and per-interface sysctls; nfwalk walks the node with the sysctls the lab node then has.
 /// </summary>
 public static class SnapshotVerifier
 {
+    /// <summary>The sysctls the route decision reads: forwarding and the per-interface conf values.</summary>
+    private static bool RoutingSysctl(string key)
+        => key == "net.ipv4.ip_forward" || key.StartsWith("net.ipv4.conf.", StringComparison.Ordinal) || key.StartsWith("net.ipv6.conf.", StringComparison.Ordinal);
+
     public static SnapshotResult Run(string snapshotDir, IReadOnlyList<PacketSpec> packets)
     {
         var snap = NodeSnapshot.Load(snapshotDir);
-        if (snap.Network is not SnapshotNetwork net) throw new LabException("the snapshot has no ip-addr/ip-route/ip-rule files to build the node from");
-        var rulesText = File.ReadAllText(Path.Combine(snapshotDir, "iptables-save.txt"));
+        var state = snap.Routing;
+        var links = state.Interfaces.Where(i => !i.IsLoopback).ToList();
+        if (links.Count == 0) throw new LabException("the snapshot has no ip-addr/ip-link/ip-route files to build the node's interfaces from");
+        var rulesPath = Path.Combine(snapshotDir, "iptables-save.txt");
+        if (!File.Exists(rulesPath)) throw new LabException($"{rulesPath}: no such file (the node's rules are loaded from it)");
+        var rulesText = File.ReadAllText(rulesPath);
         var notes = new List<string>();
         Lab.RemoveLeftovers(TimeSpan.FromMinutes(10));
         using var lab = new Lab();
         var node = lab.Namespace("n");
         lab.Exec(node, "sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.all.accept_local=1");
         var peers = new Dictionary<string, (string Ns, string Dev)>();
+        // the routes the snapshot adds itself (the kernel makes the local, broadcast and connected ones from the addresses)
+        var added = state.Routes.Where(r => !r.Table.IsLocal && r.Protocol != "kernel" && r.Type is not (RouteType.Local or RouteType.Broadcast)).ToList();
         // what the far end of each link must own so the node's ARP for next hops is answered: gateways and on-link hosts
         var farEnd = new Dictionary<string, HashSet<IpAddress>>();
         void Far(string? dev, IpAddress? a) { if (dev is null || a is null || !a.Value.IsV4) return; if (!farEnd.TryGetValue(dev, out var set)) farEnd[dev] = set = new(); set.Add(a.Value); }
-        foreach (var line in File.ReadAllLines(Path.Combine(snapshotDir, "ip-route.txt")))
-        {
-            var w = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            int dv = Array.IndexOf(w, "dev"), via = Array.IndexOf(w, "via");
-            if (dv < 0 || dv + 1 >= w.Length || line.StartsWith("local") || line.StartsWith("broadcast")) continue;
-            if (via >= 0 && via + 1 < w.Length && IpAddress.TryParse(w[via + 1], out var gw)) Far(w[dv + 1], gw);
-            else if (IpPrefix.TryParse(w[0], out var host) && host.IsHost) Far(w[dv + 1], host.Address);
-        }
+        foreach (var r in added.Where(r => r.Type == RouteType.Unicast))
+            foreach (var path in r.Paths)
+                if (path.Gateway is { } gw) Far(path.Device, gw);
+                else if (r.Destination.IsHost) Far(path.Device, r.Destination.Address);
         int k = 0;
-        foreach (var i in net.Interfaces.Where(i => i.Name != "lo"))
+        foreach (var i in links)
         {
             k++;
             var peer = lab.Namespace("p" + k);
             lab.Veth(node, i.Name, peer, "p" + k);
             peers[i.Name] = (peer, "p" + k);
-            if (i.Kind is "geneve" or "vxlan")
-                notes.Add($"{i.Name} ({i.Kind} VNI {i.Vni}) stands in as a veth: routing into it is verified, the encapsulation is not (this kernel has no geneve)");
+            if (i.Kind is InterfaceKind.Geneve or InterfaceKind.Vxlan)
+                notes.Add($"{i.Name} ({i.Tunnel?.ToString() ?? i.KindName}) stands in as a veth: routing into it is verified, the encapsulation is not (this kernel has no {i.KindName ?? "tunnel devices"})");
             foreach (var a in farEnd.GetValueOrDefault(i.Name) ?? []) lab.Exec(peer, $"ip addr add {a}/32 dev p{k}");
             lab.Exec(node, $"sysctl -qw net.ipv4.conf.{i.Name}.rp_filter=0 net.ipv4.conf.{i.Name}.accept_local=1");
-            foreach (var (prefix, brd) in i.Addresses.Where(a => a.Prefix.Family == IpFamily.V4))
-                lab.Exec(node, $"ip addr add {prefix} {(brd is { } b ? $"brd {b} " : "")}dev {i.Name}");
-            var v4 = i.Addresses.Where(a => a.Prefix.Family == IpFamily.V4).Select(a => a.Prefix).ToList();
-            if (peers.TryGetValue(i.Name, out var pe) && v4.Count > 0)
+            var v4 = i.AddressesOf(IpFamily.V4).ToList();
+            foreach (var a in v4)
+                lab.Exec(node, $"ip addr add {a.Local}{(a.Peer is { } pa ? $" peer {pa}" : "")}/{a.PrefixLength} {(a.Broadcast is { } b ? $"brd {b} " : "")}dev {i.Name}");
+            if (v4.Count > 0)
             {
-                var first = v4[0];
-                lab.Exec(pe.Ns, $"ip route add default via {first.Address} dev {pe.Dev} onlink");
-                lab.Exec(pe.Ns, "iptables-restore", "*filter\n:INPUT DROP [0:0]\nCOMMIT\n");
+                lab.Exec(peer, $"ip route add default via {v4[0].Local} dev p{k} onlink");
+                lab.Exec(peer, "iptables-restore", "*filter\n:INPUT DROP [0:0]\nCOMMIT\n");
             }
         }
-        // routes and rules, as the snapshot lists them (connected and local routes come with the addresses)
-        foreach (var line in File.ReadAllLines(Path.Combine(snapshotDir, "ip-route.txt")))
+        foreach (var r in added)
         {
-            var t = line.Trim();
-            if (t.Length == 0 || t.Contains("proto kernel") || t.Contains(" table local") || t.StartsWith("local ") || t.StartsWith("broadcast ")) continue;
-            var (rc, _, err) = lab.TryExec(node, $"ip route add {t}");
-            if (rc != 0) notes.Add($"route \"{t}\" could not be added: {err.Trim()}");
+            var (rc, _, err) = lab.TryExec(node, $"ip {(r.Family == IpFamily.V6 ? "-6 " : "")}route add {r}");
+            if (rc != 0) notes.Add($"route \"{r}\" could not be added: {err.Trim()}");
         }
-        foreach (var line in File.ReadAllLines(Path.Combine(snapshotDir, "ip-rule.txt")))
-        {
-            var parts = line.Split(':', 2);
-            if (parts.Length < 2 || !int.TryParse(parts[0], out var pref) || pref is 0 or 32766 or 32767) continue;
-            lab.Exec(node, $"ip rule add pref {pref} {parts[1].Trim()}");
-        }
+        foreach (var family in new[] { IpFamily.V4, IpFamily.V6 })
+            foreach (var rule in state.Rules(family).Where(r => !r.IsDefault))
+            {
+                var (rc, _, err) = lab.TryExec(node, $"ip {(family == IpFamily.V6 ? "-6 " : "")}rule add pref {rule.Priority} {rule.Selectors}");
+                if (rc != 0) notes.Add($"ip rule \"{rule}\" could not be added: {err.Trim()}");
+            }
+        // the snapshot's own forwarding/rp_filter/accept_local/... values override the lab's defaults wherever it gives them
+        var skipped = new List<string>();
+        foreach (var (key, value) in state.Sysctls.Values)
+            if (RoutingSysctl(key) && lab.TryExec(node, $"sysctl -qw {key}={value}").Code != 0) skipped.Add(key);
+        if (skipped.Count > 0) notes.Add($"sysctls of the snapshot that the lab node has no place for (interfaces it does not have): {string.Join(", ", skipped)}");
         var ipsetPath = Path.Combine(snapshotDir, "ipset-save.txt");
         if (File.Exists(ipsetPath)) lab.Exec(node, "ipset restore", File.ReadAllText(ipsetPath));
         var (irc, _, ierr) = lab.TryExec(node, "iptables-restore", rulesText);
         if (irc != 0) throw new LabException($"iptables-restore refused {snapshotDir}/iptables-save.txt: {ierr.Trim()}");
         // egress observer and mute (a separate nft table; the node's iptables tables are not touched)
-        var obs = string.Join("\n", net.Interfaces.Where(i => i.Name != "lo").Select(i => $"  oifname \"{i.Name}\" counter"));
+        var obs = string.Join("\n", links.Select(i => $"  oifname \"{i.Name}\" counter"));
         lab.Exec(node, "nft -f -", $"table ip nfwalk_obs {{\n chain post {{\n  type filter hook postrouting priority 1000;\n{obs}\n }}\n chain out {{\n  type filter hook output priority -400;\n  tcp flags & rst == rst drop\n  icmp type {{ destination-unreachable, time-exceeded }} drop\n }}\n}}\n");
 
         using var trace = KernelTrace.Start(lab, node);
@@ -109,7 +120,11 @@ public static class SnapshotVerifier
             if (m.Success) kernelEgress[m.Groups[1].Value] = ulong.Parse(m.Groups[2].Value);
         }
 
-        var sim = snap.CreateNode();
+        // nfwalk walks the node as it was built: the snapshot's routing state with the sysctls the lab node really has
+        var effective = string.Join("\n", lab.TryExec(node, "sysctl -a").Out.Split('\n').Where(l => RoutingSysctl(l.Split('=', 2)[0].Trim())));
+        var built = new RoutingState(state.Interfaces, state.RulesV4, state.RulesV6, state.Tables,
+            new RoutingSysctls(SysctlParser.Parse(effective, "lab sysctl -a", new Diagnostics.DiagnosticBag())), state.Assumptions);
+        var sim = new Node { Name = snap.Name, Rules4 = snap.Rules4, Rules6 = snap.Rules6, Network = new FibNetwork(built), SetTester = snap.CreateNode().SetTester };
         var walks = packets.Select(p => NodeWalker.Walk(sim, p, new WalkOptions { IpForward = true, SocketsKnown = true })).ToList();
         var input = snap.Rules4!;
         var counts = Differential.Compare(kernel, input, walks);

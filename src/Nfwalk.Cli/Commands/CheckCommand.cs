@@ -22,7 +22,7 @@ public static class CheckCommand
             var result = RulesInput.Load(pr.GetValue(file)!, pr.GetValue(family));
             var parsed = timing?.Elapsed;
             var (sets, setDiags) = RulesInput.LoadSets(pr.GetValue(file)!, pr.GetValue(ipsets));
-            var diags = result.Diagnostics.Concat(setDiags).Concat(RulesetValidator.Validate(result.Ruleset, sets?.Sets.Keys.ToHashSet())).ToList();
+            var diags = result.Diagnostics.Concat(setDiags).Concat(RulesetValidator.Validate(result.Ruleset, sets?.Names.ToHashSet())).ToList();
             if (timing is not null) Console.Error.WriteLine($"nfwalk: parse {parsed!.Value.TotalMilliseconds:F0} ms, validate {(timing.Elapsed - parsed.Value).TotalMilliseconds:F0} ms");
             bool fail = diags.Any(d => d.Severity == Severity.Error) || (pr.GetValue(strict) && diags.Any(d => d.Severity == Severity.Warning));
             if (fail || pr.GetValue(verbose))

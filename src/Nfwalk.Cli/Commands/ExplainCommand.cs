@@ -23,8 +23,8 @@ public static class ExplainCommand
         {
             var result = RulesInput.Load(pr.GetValue(file)!, pr.GetValue(family));
             var (sets, setDiags) = RulesInput.LoadSets(pr.GetValue(file)!, pr.GetValue(ipsets));
-            var diags = result.Diagnostics.Concat(setDiags).Concat(RulesetValidator.Validate(result.Ruleset, sets?.Sets.Keys.ToHashSet())).ToList();
-            var explanation = Explainer.Explain(result.Ruleset, diags, sets is null ? null : sets.Describe);
+            var diags = result.Diagnostics.Concat(setDiags).Concat(RulesetValidator.Validate(result.Ruleset, sets?.Names.ToHashSet())).ToList();
+            var explanation = Explainer.Explain(result.Ruleset, diags, sets is null ? null : name => Semantics.Ipsets.IpSetSummary.Describe(sets, name));
             Render(explanation, pr.GetValue(format)!, Console.Out, pr.GetValue(width));
             return diags.Any(d => d.Severity == Diagnostics.Severity.Error) ? 1 : 0;
         });

@@ -1,5 +1,7 @@
 using Nfwalk.Diagnostics;
+using Nfwalk.Model.Ipsets;
 using Nfwalk.Model.Net;
+using Nfwalk.Parsing.Ipset;
 using Nfwalk.Parsing.Iptables;
 
 namespace Nfwalk.Cli.Commands;
@@ -20,13 +22,13 @@ public static class RulesInput
     }
 
     /// <summary>The ipsets for a rules input: an explicit file, or ipset-save.txt in a snapshot directory.</summary>
-    public static (Snapshot.IpsetText? Sets, IReadOnlyList<Diagnostic> Diagnostics) LoadSets(string rulesPath, string? ipsetPath)
+    public static (IpSetCollection? Sets, IReadOnlyList<Diagnostic> Diagnostics) LoadSets(string rulesPath, string? ipsetPath)
     {
         var diags = new DiagnosticBag();
         ipsetPath ??= Directory.Exists(rulesPath) && File.Exists(Path.Combine(rulesPath, "ipset-save.txt")) ? Path.Combine(rulesPath, "ipset-save.txt") : null;
         if (ipsetPath is null) return (null, diags.Items);
         if (!File.Exists(ipsetPath)) { diags.Error(new SourceLocation(ipsetPath, 0, 0), "cannot read the ipset file"); return (null, diags.Items); }
-        return (Snapshot.IpsetText.Parse(File.ReadAllText(ipsetPath), ipsetPath, diags), diags.Items);
+        return (IpsetSaveParser.Parse(File.ReadAllText(ipsetPath), ipsetPath, diags), diags.Items);
     }
 
     public static void WriteDiagnostics(IEnumerable<Diagnostic> diags, TextWriter w, bool includeInfo = false)

@@ -40,7 +40,9 @@ public static class TraceCommand
         cmd.SetAction(pr =>
         {
             var errors = new List<string>();
-            var snap = NodeSnapshot.Load(pr.GetValue(snapshot)!);
+            var path = pr.GetValue(snapshot)!;
+            if (!File.Exists(path) && !Directory.Exists(path)) { Console.Error.WriteLine($"nfwalk trace: {path}: no such file or directory"); return 2; }
+            var snap = NodeSnapshot.Load(path);
             foreach (var d in snap.Diagnostics.Where(d => d.Severity != Diagnostics.Severity.Info)) Console.Error.WriteLine(d);
             if (!IpAddress.TryParse(pr.GetValue(dst)!, out var dAddr)) errors.Add($"--dst: \"{pr.GetValue(dst)}\" is not an IP address");
             IpAddress sAddr = dAddr.IsV4 ? IpAddress.AnyV4 : IpAddress.AnyV6;

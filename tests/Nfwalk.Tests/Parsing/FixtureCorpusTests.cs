@@ -35,7 +35,7 @@ public class FixtureCorpusTests
         var r = SaveParser.Parse(text, name);
         Assert.DoesNotContain(r.Diagnostics, d => d.Severity == Severity.Error);
         var ipsetPath = Path.ChangeExtension(path, ".ipset");
-        ISet<string>? sets = File.Exists(ipsetPath) ? Snapshot.IpsetText.Parse(File.ReadAllText(ipsetPath), ipsetPath, new DiagnosticBag()).Sets.Keys.ToHashSet() : null;
+        ISet<string>? sets = File.Exists(ipsetPath) ? Nfwalk.Parsing.Ipset.IpsetSaveParser.Parse(File.ReadAllText(ipsetPath), ipsetPath, new DiagnosticBag()).Names.ToHashSet() : null;
         var problems = RulesetValidator.Validate(r.Ruleset, sets).Where(d => d.Severity == Severity.Error).ToList();
         Assert.True(problems.Count == 0, string.Join("\n", problems));
         Assert.Equal(text, SavePrinter.Print(r.Ruleset));

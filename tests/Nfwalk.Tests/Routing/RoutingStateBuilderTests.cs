@@ -25,6 +25,20 @@ public class RoutingStateBuilderTests
     }
 
     [Fact]
+    public void Without_routes_the_local_table_derived_from_the_addresses_is_the_kernels()
+    {
+        // kernel-6.18's own local table against the one derived from its ip addr alone: local and broadcast routes,
+        // including the subnet broadcast the kernel adds when no "brd" was given (10.1.0.1/24 → broadcast 10.1.0.255)
+        static string Key(Route r) => $"{r.Type.Name()} {r.Destination} dev {r.Device} src {r.PreferredSource}";
+        var derived = State(addrs: Read("kernel-6.18", "ip-addr.txt"));
+        var dumped = State(routes: Read("kernel-6.18", "ip-route.txt"), addrs: Read("kernel-6.18", "ip-addr.txt"));
+        var expected = dumped.Table(RouteTableId.Local)!.Routes.Where(r => r.Family == IpFamily.V4 && r.Protocol == "kernel").Select(Key).Order();
+        var actual = derived.Table(RouteTableId.Local)!.Routes.Where(r => r.Family == IpFamily.V4).Select(Key).Order();
+        Assert.Equal(expected, actual);
+        Assert.Contains("broadcast 10.1.0.255/32 dev eth0 src 10.1.0.1", actual);
+    }
+
+    [Fact]
     public void Without_rules_the_kernel_defaults_are_assumed_and_said()
     {
         var s = State(routes: Read("ambient-node", "ip-route.txt"), addrs: Read("ambient-node", "ip-addr.txt"));

@@ -93,6 +93,25 @@ public sealed class RoutingStateBuilder(DiagnosticBag diagnostics)
 
     public RoutingStateBuilder AddSysctlsText(string text, string file) => AddSysctls(SysctlParser.Parse(text, file, diagnostics));
 
+    /// <summary>
+    /// The routes the kernel adds by itself for the addresses of the interfaces given so far (local and broadcast routes in
+    /// the local table, connected prefixes in main), as a dump would show them. For a node whose addresses are stated
+    /// rather than dumped (a lab built to match), so that only the extra routes need to be written out.
+    /// </summary>
+    public RoutingStateBuilder AddKernelRoutes() => AddRoutes(KernelRoutes(_interfaces, local: true, connected: true).ToList());
+
+    /// <summary>
+    /// Nothing about the node's routing is known (no rule, route, address or link dump): every destination is assumed to
+    /// leave through <paramref name="device"/>, on-link. The assumption is recorded.
+    /// </summary>
+    public RoutingStateBuilder AssumeUplink(string device)
+    {
+        AddInterfaces([Interface.Create("lo", 1, InterfaceKind.Loopback) with { Flags = ["LOOPBACK", "UP", "LOWER_UP"] }, Interface.Create(device, 2)]);
+        AddRules(RoutingRule.Defaults(IpFamily.V4), IpFamily.V4).AddRules(RoutingRule.Defaults(IpFamily.V6), IpFamily.V6);
+        AddRoutes([new Route { Destination = IpPrefix.Parse("0.0.0.0/0"), Device = device, Scope = Scope.Link }, new Route { Destination = IpPrefix.Parse("::/0"), Device = device }]);
+        return Assume($"no routing information (ip rule / ip route / ip addr) was given: the kernel's default rules and one interface {device} are assumed; every destination leaves through {device}, on-link, and no address is known to be local");
+    }
+
     /// <summary>Records an assumption made by the caller (e.g. "ip rule taken on another host").</summary>
     public RoutingStateBuilder Assume(string assumption) { _assumptions.Add(assumption); return this; }
 
@@ -242,7 +261,10 @@ public sealed class RoutingStateBuilder(DiagnosticBag diagnostics)
                     if (local)
                     {
                         yield return new Route { Table = RouteTableId.Local, Type = RouteType.Local, Destination = new IpPrefix(a.Local, 32), Device = i.Name, Protocol = "kernel", Scope = Scope.Host, PreferredSource = primary, Location = a.Location };
-                        if (a.Broadcast is { } b) yield return new Route { Table = RouteTableId.Local, Type = RouteType.Broadcast, Destination = new IpPrefix(b, 32), Device = i.Name, Protocol = "kernel", Scope = Scope.Link, PreferredSource = primary, Location = a.Location };
+                        if (a.Broadcast is { } b && b.V4 != uint.MaxValue) yield return new Route { Table = RouteTableId.Local, Type = RouteType.Broadcast, Destination = new IpPrefix(b, 32), Device = i.Name, Protocol = "kernel", Scope = Scope.Link, PreferredSource = primary, Location = a.Location };
+                        // the subnet's broadcast, whether or not "brd" was given (fib_add_ifaddr: primary addresses of prefixes shorter than /31)
+                        if (!a.Secondary && a.PrefixLength < 31 && a.Subnet.Network.V4 >> 24 != 0 && BroadcastOf(a.Subnet.Network, a.PrefixLength) is var nb && nb != a.Broadcast)
+                            yield return new Route { Table = RouteTableId.Local, Type = RouteType.Broadcast, Destination = new IpPrefix(nb, 32), Device = i.Name, Protocol = "kernel", Scope = Scope.Link, PreferredSource = primary, Location = a.Location };
                         if (i.IsLoopback && a.PrefixLength < 32) yield return new Route { Table = RouteTableId.Local, Type = RouteType.Local, Destination = a.Subnet, Device = i.Name, Protocol = "kernel", Scope = Scope.Host, PreferredSource = primary, Location = a.Location };
                     }
                     if (connected && !a.NoPrefixRoute && !a.Secondary && !i.IsLoopback && (a.PrefixLength < 32 || a.Peer is not null))
