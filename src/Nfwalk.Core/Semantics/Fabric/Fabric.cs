@@ -2,7 +2,6 @@ using Nfwalk.Diagnostics;
 using Nfwalk.Model.Net;
 using Nfwalk.Model.Routing;
 using Nfwalk.Model.Scenario;
-using Nfwalk.Parsing.Iproute2;
 using Nfwalk.Semantics.Walk;
 using Nfwalk.Snapshot;
 using ScenarioModel = Nfwalk.Model.Scenario.Scenario;
@@ -38,14 +37,13 @@ public sealed class Fabric
             var snap = Directory.Exists(h.SnapshotPath) ? NodeSnapshot.Load(h.SnapshotPath, Path.GetDirectoryName(scenario.File)) : null;
             if (snap is null) continue;
             diags.AddRange(snap.Diagnostics.Where(d => d.Severity != Severity.Info));
-            var routing = RoutingStateBuilder.FromDirectory(h.SnapshotPath, new DiagnosticBag());
             var options = new WalkOptions { IpForward = snap.IpForward, Verbose = verbose };
             // ztunnel's listeners are transparent sockets (IP_TRANSPARENT) bound to the wildcard address: TPROXY's
             // nf_tproxy_get_sock_v4 finds them through --on-ip; an endpoint's server listens on its port
             foreach (var p in h.Proxies) options.Listeners.Add(new Listener(IpAddress.AnyV4, p.Port, Protocols.Tcp, Transparent: true, Name: p.KindName));
             foreach (var e in scenario.Endpoints.Where(e => e.Host == h.Name && e.Port is not null))
                 options.Listeners.Add(new Listener(e.Address ?? IpAddress.AnyV4, e.Port!.Value, Protocols.Tcp, Transparent: false, Name: e.Name));
-            hosts.Add(new FabricHost { Spec = h, Snapshot = snap, Node = new Node { Name = h.Name, Rules4 = snap.Rules4, Rules6 = snap.Rules6, Network = snap.Network, SetTester = snap.SetTester }, Interfaces = routing.Interfaces, Options = options });
+            hosts.Add(new FabricHost { Spec = h, Snapshot = snap, Node = new Node { Name = h.Name, Rules4 = snap.Rules4, Rules6 = snap.Rules6, Network = snap.Network, SetTester = snap.IpsetLookup is { } l ? l.Test : null }, Interfaces = snap.Routing?.Interfaces ?? [], Options = options });
         }
         var fabric = new Fabric(scenario, hosts);
         foreach (var l in scenario.Links) foreach (var end in new[] { l.A, l.B }) fabric.CheckInterface(end, diags);
