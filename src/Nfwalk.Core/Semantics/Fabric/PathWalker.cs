@@ -33,7 +33,7 @@ public static class PathWalker
         for (int n = 0; n < MaxHops; n++)
         {
             var trace = NodeWalker.Walk(host.Node, spec, host.Options, $"{host.Name}: {Describe(entry, spec)}");
-            hops.Add(new Hop(host.Name, entry, spec.InInterface, trace, carried.Count, link, linkKind));
+            hops.Add(new Hop(host.Name, entry, spec.InInterface, trace, carried.Count, link, linkKind, spec));
             var final = WalkedPacket.FromFinal(trace.Final, spec.TcpFlags);
             // a socket without a bound address: the first route lookup chose the source (ip_route_connect)
             if (n == 0 && spec.IsLocal && spec.Source.Value == 0) first = first with { Source = final.Source };
