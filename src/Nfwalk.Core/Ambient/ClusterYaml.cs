@@ -64,6 +64,10 @@ public static partial class ClusterYaml
 
     private sealed class Reader(string file, DiagnosticBag diags)
     {
+        /// <summary>Nodes and pods already reported as broken: later checks do not pile errors on them.</summary>
+        private int _brokenNodes;
+        private readonly HashSet<string> _brokenPods = new();
+
         private SourceLocation At(YamlNode n) => ClusterYaml.At(file, n);
         private void Error(YamlNode n, string message) => diags.Error(At(n), message);
 
@@ -114,6 +118,11 @@ public static partial class ClusterYaml
         {
             var v = Scalar(keys, key, owner, what, required);
             if (v is null) return null;
+            if (!v.Contains('/') && IpAddress.TryParse(v, out var bare) && bare.IsV4)
+            {
+                Error(keys[key], $"'{v}' needs a prefix length, e.g. {v}/{(network ? 24 : 16)} ({what}, '{key}')");
+                return null;
+            }
             if (!v.Contains('/') || !IpPrefix.TryParse(v, out var p) || !p.Address.IsV4)
             {
                 Error(keys[key], $"'{v}' is not an IPv4 CIDR such as 10.244.1.0/24 ({what}, '{key}')");
@@ -177,6 +186,7 @@ public static partial class ClusterYaml
             var nodes = new List<ClusterNode>();
             foreach (var n in Sequence(keys, "nodes", root, "the cluster", true))
                 if (Node(n) is { } node) nodes.Add(node);
+                else _brokenNodes++;
             var services = new List<ClusterService>();
             foreach (var s in Sequence(keys, "services", root, "the cluster", false))
                 if (Service(s) is { } svc) services.Add(svc);
@@ -229,7 +239,11 @@ public static partial class ClusterYaml
             var mesh = Bool(keys, "mesh", what);
             if (ztunnel && mesh) Error(keys["mesh"], $"the ztunnel pod is not itself in the mesh: istio-cni never puts it in ztunnel-pods-ips ({what})");
             var uid = Scalar(keys, "uid", map, what, false);
-            if (name is null || ip is null || veth is null) return null;
+            if (name is null || ip is null || veth is null)
+            {
+                if (name is not null) _brokenPods.Add(name);
+                return null;
+            }
             var namespace_ = ns ?? (ztunnel ? "istio-system" : "default");
             return new ClusterPod
             {
@@ -261,7 +275,11 @@ public static partial class ClusterYaml
         /// ztunnel per node, services naming pods that exist.</summary>
         private void Validate(ClusterSpec spec)
         {
-            if (spec.Nodes.Count == 0) { diags.Error(spec.Location, "the cluster has no nodes"); return; }
+            if (spec.Nodes.Count == 0)
+            {
+                if (_brokenNodes == 0 && !diags.HasErrors) diags.Error(spec.Location, "the cluster has no nodes");
+                return;
+            }
             var hostNames = new Dictionary<string, SourceLocation>();
             void Unique(string name, SourceLocation at, string what)
             {
@@ -310,7 +328,8 @@ public static partial class ClusterYaml
                 else vips[(svc.Vip, svc.Port)] = svc.Location;
                 if (spec.ClusterCidr.Contains(svc.Vip)) diags.Error(svc.Location, $"service {svc.Name}'s VIP {svc.Vip} is inside the pod network {spec.ClusterCidr}");
                 foreach (var p in svc.Pods)
-                    if (spec.FindPod(p) is null) diags.Error(svc.Location, $"service {svc.Name} names pod '{p}', which no node has");
+                    if (_brokenPods.Contains(p)) continue;
+                    else if (spec.FindPod(p) is null) diags.Error(svc.Location, $"service {svc.Name} names pod '{p}', which no node has");
                     else if (spec.FindPod(p)!.IsZtunnel) diags.Error(svc.Location, $"service {svc.Name} is backed by the ztunnel pod '{p}'");
             }
         }
