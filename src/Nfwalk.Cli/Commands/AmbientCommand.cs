@@ -12,23 +12,26 @@ public static class AmbientCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("CLUSTER") { Description = "the cluster description (YAML; schema in docs/ambient-generate.md)" };
+        var file = new Argument<string>("CLUSTER") { Description = "the cluster description (YAML, or a directory holding cluster.yaml; schema in docs/ambient-generate.md)" };
         var output = new Option<string?>("--output", "-o") { Description = "directory to write into (default: the cluster file's directory)" };
         var generate = new Command("generate", "Write a snapshot per node and pod (iptables-save, ipset, ip rule/route/addr, sysctl) of Istio ambient's iptables + GENEVE redirection, and scenario.yaml.")
         { file, output };
-        generate.SetAction(pr => Generate(pr.GetValue(file)!, pr.GetValue(output)));
+        generate.SetAction(pr => Generate(pr.GetValue(file)!, pr.GetValue(output), Console.Out, Console.Error));
         return new Command("ambient", "Istio ambient mesh (node-level iptables + GENEVE redirection, Istio 1.18-1.20).") { generate };
     }
 
-    private static int Generate(string path, string? outDir)
+    /// <summary>Reads CLUSTER, writes the files; diagnostics and failures go to <paramref name="err"/> as file:line:column
+    /// messages. Exit code 0, or 1 on any error (nothing is written when the file has errors).</summary>
+    public static int Generate(string path, string? outDir, TextWriter @out, TextWriter err)
     {
+        if (Directory.Exists(path)) path = Path.Combine(path, "cluster.yaml");
         if (!File.Exists(path))
         {
-            Console.Error.WriteLine($"{path}: error: no such file");
+            err.WriteLine($"{path}: error: no such file");
             return 1;
         }
         var result = ClusterYaml.Parse(File.ReadAllText(path), path);
-        RulesInput.WriteDiagnostics(result.Diagnostics, Console.Error);
+        RulesInput.WriteDiagnostics(result.Diagnostics, err);
         if (result.Spec is null) return 1;
         var cluster = ClusterGenerator.Generate(result.Spec);
         var root = outDir ?? Path.GetDirectoryName(Path.GetFullPath(path))!;
@@ -43,11 +46,11 @@ public static class AmbientCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"{root}: error: cannot write the snapshots: {e.Message}");
+            err.WriteLine($"{root}: error: cannot write the snapshots: {e.Message}");
             return 1;
         }
         var nodes = cluster.Hosts.Count(h => h.Role == "node");
-        Console.Out.WriteLine($"wrote {cluster.Files.Count} files to {root}: {nodes} node snapshot(s), {cluster.Hosts.Count - nodes} pod snapshot(s) and scenario.yaml (Istio {result.Spec.Release})");
+        @out.WriteLine($"wrote {cluster.Files.Count} files to {root}: {nodes} node snapshot(s), {cluster.Hosts.Count - nodes} pod snapshot(s) and scenario.yaml (Istio {result.Spec.Release})");
         return result.Diagnostics.Any(d => d.Severity == Severity.Error) ? 1 : 0;
     }
 }
