@@ -45,7 +45,7 @@ public static class ClusterGenerator
         foreach (var pod in node.Pods)
             interfaces.Add(new GeneratedInterface
             {
-                Index = interfaces.Count + 1, Name = pod.Veth, Kind = GeneratedLinkKind.Veth, Mac = Mac.Derived($"{node.Name}/{pod.Veth}"), Mtu = 1500,
+                Index = NodeVethIndex(node, pod), Name = pod.Veth, Kind = GeneratedLinkKind.Veth, Mac = Mac.Derived($"{node.Name}/{pod.Veth}"), Mtu = 1500,
                 Addresses = [new IpPrefix(node.PodGateway, 32)], PeerIndex = PodEth0Index, LinkNetns = PodNetnsName(pod),
             });
         if (zt is not null) interfaces.AddRange(IstioCniNode.Tunnels(node, zt, interfaces.Count + 1));
@@ -82,6 +82,9 @@ public static class ClusterGenerator
         };
     }
 
+    /// <summary>The node's interfaces are lo (1), then one veth per pod in the file's order, the tunnels, eth0.</summary>
+    public static int NodeVethIndex(ClusterNode node, ClusterPod pod) => 2 + node.Pods.ToList().IndexOf(pod);
+
     /// <summary>A pod's eth0 is its second interface (after lo), the "@if2" of the node's veths.</summary>
     public const int PodEth0Index = 2;
 
@@ -90,14 +93,13 @@ public static class ClusterGenerator
 
     private static GeneratedNetns Pod(ClusterNode node, ClusterPod pod)
     {
-        var nodeVethIndex = 2 + node.Pods.ToList().IndexOf(pod);
         var interfaces = new List<GeneratedInterface>
         {
             Kindnet.Loopback(),
             new()
             {
                 Index = PodEth0Index, Name = "eth0", Kind = GeneratedLinkKind.Veth, Mac = Mac.Derived($"{pod.Namespace}/{pod.Name}/eth0"), Mtu = 1500,
-                Addresses = [new IpPrefix(pod.Ip, node.PodCidr.Length)], PeerIndex = nodeVethIndex, LinkNetnsId = 0,
+                Addresses = [new IpPrefix(pod.Ip, node.PodCidr.Length)], PeerIndex = NodeVethIndex(node, pod), LinkNetnsId = 0,
             },
         };
         var tables = new IptablesTables.Builder();

@@ -217,13 +217,14 @@ public class ClusterGeneratorTests
             ((YamlSequenceNode)zt["proxies"]).Cast<YamlMappingNode>().Select(p => $"{p["port"]}:{p["kind"]}"));
         Assert.Equal("true", hosts.Single(h => h["name"].ToString() == "sleep")["mesh"].ToString());
         Assert.Equal("false", hosts.Single(h => h["name"].ToString() == "plain")["mesh"].ToString());
-        // every link end is an interface of that host's ip-addr.txt
+        // every link end is a veth of that host's ip-addr.txt, and each end names the other's ifindex ("@ifN")
         foreach (var link in ((YamlSequenceNode)root["links"]).Cast<YamlSequenceNode>())
-            foreach (var end in link.Select(e => e.ToString().Split(':')))
-            {
-                var host = c.Hosts.Single(h => h.Name == end[0]);
-                Assert.Contains(host.Interfaces, i => i.Name == end[1] && i.Kind == GeneratedLinkKind.Veth);
-            }
+        {
+            var ends = link.Select(e => e.ToString().Split(':'))
+                .Select(e => c.Hosts.Single(h => h.Name == e[0]).Interfaces.Single(i => i.Name == e[1] && i.Kind == GeneratedLinkKind.Veth)).ToList();
+            Assert.Equal(ends[1].Index, ends[0].PeerIndex);
+            Assert.Equal(ends[0].Index, ends[1].PeerIndex);
+        }
         var network = ((YamlSequenceNode)root["networks"]).Cast<YamlMappingNode>().Single();
         Assert.Equal("kind", network["name"].ToString());
         Assert.Equal(3, ((YamlSequenceNode)network["members"]).Children.Count);
