@@ -95,6 +95,26 @@ public class ClusterGeneratorTests
         finally { Directory.Delete(dir, true); }
     }
 
+    [Theory]
+    [InlineData("pistioout", "10.96.0.105", 8000, 20000, "127.0.0.1:15001")]   // outbound capture: the VIP is kept
+    [InlineData("pistioin", "10.244.1.6", 15008, 20000, "127.0.0.1:15008")]    // HBONE
+    [InlineData("pistioin", "10.244.1.6", 80, 20000, "127.0.0.1:15006")]       // inbound plaintext
+    public void The_ztunnel_pod_delivers_what_comes_out_of_its_tunnels_to_its_listeners(string iif, string dst, int dport, int rule, string socket)
+    {
+        var cluster = GeneratedExample.Generate();
+        var dir = GeneratedExample.WriteToTemp(cluster);
+        try
+        {
+            var snap = NodeSnapshot.Load(Path.Combine(dir, "ambient-worker", "pods", "ztunnel-7x2kq"), dir);
+            var spec = new PacketSpec { Source = IpAddress.Parse("10.244.1.5"), Destination = IpAddress.Parse(dst), Protocol = Protocols.Tcp, SourcePort = 40000, DestinationPort = (ushort)dport, TcpFlags = TcpFlags.Syn, InInterface = iif };
+            var w = NodeWalker.Walk(snap.CreateNode(), spec, new WalkOptions { IpForward = snap.IpForward }, $"into ztunnel from {iif}");
+            Assert.Equal(rule, w.Steps.First(s => s.Kind == StepKind.Routing).RoutingRulePriority);
+            Assert.Equal(socket, w.Outcome.Socket);
+            Assert.Equal(dst, w.Final.Destination);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Fact]
     public void Releases_differ_where_the_istio_sources_do()
     {
