@@ -24,11 +24,15 @@ public static partial class ClusterYaml
     {
         var diags = new DiagnosticBag();
         YamlMappingNode? root;
+        int docs;
+        YamlNode? second;
         try
         {
             var stream = new YamlStream();
             stream.Load(new StringReader(text));
-            root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode as YamlMappingNode;
+            docs = stream.Documents.Count;
+            second = docs > 1 ? stream.Documents[1].RootNode : null;
+            root = docs == 0 ? null : stream.Documents[0].RootNode as YamlMappingNode;
             if (root is null)
             {
                 var at = stream.Documents.Count == 0 ? new SourceLocation(file, 1, 1) : At(file, stream.Documents[0].RootNode);
@@ -42,6 +46,7 @@ public static partial class ClusterYaml
             return new Result(null, diags.Items);
         }
         var spec = new Reader(file, diags).Cluster(root);
+        if (docs > 1) diags.Error(At(file, second!), "a cluster file holds one YAML document; this second one would be ignored");
         return new Result(diags.HasErrors ? null : spec, diags.Items);
     }
 

@@ -108,10 +108,43 @@ public class ClusterYamlTests
     }
 
     [Fact]
+    public void A_second_document_is_an_error_not_ignored()
+    {
+        var d = OnlyError(Good + "\n---\nnodes: []\n");
+        Assert.Contains("one YAML document", d.Message);
+        Assert.Equal(13, d.Location.Line); // where the second document's content starts
+    }
+
+    [Fact]
     public void Not_a_mapping_and_no_nodes_are_errors()
     {
         Assert.Contains("YAML mapping", OnlyError("- a\n- b\n").Message);
         Assert.Contains("needs 'nodes'", OnlyError("name: x\n").Message);
         Assert.Contains("no nodes", OnlyError("nodes: []\n").Message);
+    }
+}
+
+/// <summary>Odd and broken files: always diagnostics, never an exception.</summary>
+public class ClusterYamlRobustnessTests
+{
+    [Theory]
+    [InlineData("")]
+    [InlineData("---\n...\n")]
+    [InlineData("nodes: x\n")]
+    [InlineData("nodes:\n  - x\n  - [1, 2]\n")]
+    [InlineData("nodes:\n  - name: n1\n    pods: {a: 1}\n")]
+    [InlineData("nodes:\n  - &n { name: n1, address: 172.18.0.3/16, gateway: 172.18.0.1, podCidr: 10.244.1.0/24, podGateway: 10.244.1.1 }\n  - *n\n")]
+    [InlineData("nodes: []\nnodes: []\n")]
+    [InlineData("services: [1, {name: s}]\nnodes: []\n")]
+    [InlineData("? [a, b]\n: c\n")]
+    [InlineData("nodes:\n  - name: n1\n    address: 172.18.0.3/16\n\tgateway: x\n")]
+    [InlineData("istio: [1.18]\nnodes: []\n")]
+    [InlineData("a: b\n---\nc: d\n")]
+    [InlineData("nodes:\n  - { name: N_1, address: 2001:db8::1/64, gateway: 2001:db8::ff, podCidr: fd00::/64, podGateway: fd00::1 }\n")]
+    public void Never_throws_and_always_says_what_is_wrong(string yaml)
+    {
+        var r = Nfwalk.Ambient.ClusterYaml.Parse(yaml, "c.yaml");
+        Assert.Null(r.Spec);
+        Assert.Contains(r.Diagnostics, d => d.Severity == Severity.Error && d.Location.File == "c.yaml" && d.Location.Line >= 1 && d.Location.Column >= 1);
     }
 }
