@@ -8,6 +8,7 @@ public static class Program
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("nfwalk: explains iptables rulesets and walks packets through them exactly as the Linux kernel does.");
+        root.Subcommands.Add(AmbientCommand.Create());
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(ExplainCommand.Create());
         root.Subcommands.Add(PrintCommand.Create());
