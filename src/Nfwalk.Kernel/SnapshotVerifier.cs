@@ -46,7 +46,9 @@ public static class SnapshotVerifier
         lab.Exec(node, "sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.all.accept_local=1");
         var peers = new Dictionary<string, (string Ns, string Dev)>();
         // the routes the snapshot adds itself (the kernel makes the local, broadcast and connected ones from the addresses)
-        var added = state.Routes.Where(r => !r.Table.IsLocal && r.Protocol != "kernel" && r.Type is not (RouteType.Local or RouteType.Broadcast)).ToList();
+        // (a local/broadcast route the snapshot's owner added — ztunnel's "local default dev lo table 100", a local route outside the
+        // local table — is not one of those and must be added too; without it TPROXY's marked packets would be forwarded)
+        var added = state.Routes.Where(r => r.Protocol != "kernel" && !(r.Table.IsLocal && r.Type is RouteType.Local or RouteType.Broadcast)).ToList();
         // what the far end of each link must own so the node's ARP for next hops is answered: gateways and on-link hosts
         var farEnd = new Dictionary<string, HashSet<IpAddress>>();
         void Far(string? dev, IpAddress? a) { if (dev is null || a is null || !a.Value.IsV4) return; if (!farEnd.TryGetValue(dev, out var set)) farEnd[dev] = set = new(); set.Add(a.Value); }
