@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Nfwalk.Model;
 using Nfwalk.Model.Matches;
 using Nfwalk.Model.Net;
@@ -14,16 +13,14 @@ namespace Nfwalk.Semantics.Walk;
 /// </summary>
 internal sealed class ChainIndex
 {
-    private static readonly ConditionalWeakTable<Chain, ChainIndex> Cache = new();
     private const int MinRun = 16;
 
     // for each rule index: the run it belongs to, or -1
     private readonly int[] _runOf;
     private readonly List<(int Start, int End, Dictionary<IpAddress, int[]> ByDestination)> _runs = new();
 
-    public static ChainIndex For(Chain chain) => Cache.GetValue(chain, c => new ChainIndex(c));
-
-    private ChainIndex(Chain chain)
+    /// <summary>Built once per chain by <see cref="CompiledChain"/> (no per-chain weak cache: the garbage collector scans every entry).</summary>
+    public ChainIndex(Chain chain)
     {
         var rules = chain.Rules;
         _runOf = new int[rules.Count];
@@ -54,8 +51,12 @@ internal sealed class ChainIndex
 
     private static IpAddress? ExactDestination(Rule r)
     {
+        // only when every match the kernel tests before the -d is a pure header test: skipping the rule must skip no side effect
         foreach (var m in r.Matches)
+        {
             if (m is AddressMatch { Direction: Direction.Destination, Negated: false } a && a.Prefix.IsHost) return a.Prefix.Address;
+            if (m is not (AddressMatch or InterfaceMatch or ProtocolMatch or FragmentMatch or CommentMatch)) return null;
+        }
         return null;
     }
 
