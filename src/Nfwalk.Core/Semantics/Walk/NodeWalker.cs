@@ -26,6 +26,7 @@ public static class NodeWalker
         if (rules is null) ctx.Assumptions.Add($"no {(spec.Family == IpFamily.V4 ? "iptables" : "ip6tables")} rules were given: every table is empty");
         var outcome = spec.IsLocal ? Generated(ctx, rules) : Received(ctx, rules);
         if (ctx.Recording) ctx.Steps.Add(new TraceStep { Kind = StepKind.Outcome, Text = outcome.Text, Mark = Values.Hex(ctx.Mark), ConnMark = ctx.CtMarkText, Packet = ctx.PacketText() });
+        if (title is null && ctx.Fast) return new WalkTrace(node.Name, start, ctx.Steps, outcome, ctx.View(), Distinct(ctx.Assumptions), defaultTitle: true);
         return new WalkTrace(title ?? $"{start.Summary} on {node.Name}", start, ctx.Steps, outcome, ctx.View(), Distinct(ctx.Assumptions));
     }
 
@@ -136,6 +137,7 @@ public static class NodeWalker
         if (Run(ctx, rules, TableName.Mangle) is { } r1) return r1;
         if (NatStep(ctx, rules, destination: false) is { } r2) return r2;
         Confirm(ctx);
+        if (ctx.Fast) return new WalkOutcome(route.OutInterface, route.Gateway, ctx.State, ctx.CachedPacketText);
         var via = route.Gateway is { } gw ? $"via {gw}" : "directly (on-link)";
         return new WalkOutcome("sent", $"sent out of {route.OutInterface} {via} as {ctx.PacketText()}", route.OutInterface, route.Gateway?.ToString());
     }

@@ -182,7 +182,7 @@ internal sealed class WalkContext : ITargetContext
     public string PacketText()
     {
         if (!_fast) return FormatPacket();
-        return _packetText ??= FormatPacket();
+        return _packetText ??= State.Format();
     }
 
     private string FormatPacket()
@@ -236,19 +236,33 @@ internal sealed class WalkContext : ITargetContext
         Steps.Add(new TraceStep { Kind = kind, Text = text, Hook = Hook.ChainName(), Mark = MarkText, ConnMark = CtMarkText, Packet = withPacket ? PacketText() : null });
     }
 
-    public PacketView View() => new(
-        Family == IpFamily.V4 ? "ipv4" : "ipv6", Protocols.Name(Protocol), Source.ToString(), Destination.ToString(),
-        Protocols.HasPorts(Protocol) ? SourcePort : null, Protocols.HasPorts(Protocol) ? DestinationPort : null,
-        Protocol == Protocols.Tcp ? TcpFlagText() : null, InInterface, OutInterface, MarkText, CtMarkText,
-        _fast ? CtInfoNames[(int)CtInfo] : CtInfo.ToString().ToUpperInvariant(), Entry is null || CtInfo == CtInfo.Untracked ? null : Entry.IsReplyDirection ? "reply" : "original", Zone,
-        Entry is { } e && (e.SourceNatted || e.DestinationNatted) ? NatText(e) : null, Length);
+    public PacketView View() => !_fast
+        ? new(
+            Family == IpFamily.V4 ? "ipv4" : "ipv6", Protocols.Name(Protocol), Source.ToString(), Destination.ToString(),
+            Protocols.HasPorts(Protocol) ? SourcePort : null, Protocols.HasPorts(Protocol) ? DestinationPort : null,
+            Protocol == Protocols.Tcp ? TcpFlagNames.Format(TcpFlags) : null, InInterface, OutInterface, Values.Hex(Mark), CtMarkText,
+            CtInfo.ToString().ToUpperInvariant(), Entry is null || CtInfo == CtInfo.Untracked ? null : Entry.IsReplyDirection ? "reply" : "original", Zone,
+            Entry is { } e && (e.SourceNatted || e.DestinationNatted) ? NatText(e) : null, Length)
+        // fast: the same values, the addresses and NAT summary formatted when first read
+        : new(
+            Family == IpFamily.V4 ? "ipv4" : "ipv6", Protocols.Name(Protocol), Source, Destination,
+            Protocols.HasPorts(Protocol) ? SourcePort : null, Protocols.HasPorts(Protocol) ? DestinationPort : null,
+            Protocol == Protocols.Tcp ? TcpFlagText() : null, InInterface, OutInterface, MarkText, CtMarkText,
+            CtInfoNames[(int)CtInfo], Entry is null || CtInfo == CtInfo.Untracked ? null : Entry.IsReplyDirection ? "reply" : "original", Zone,
+            Entry is { } f && (f.SourceNatted || f.DestinationNatted) ? new NatState(f.Original, f.Reply, f.SourceNatted, f.DestinationNatted) : default, Length);
+
+    /// <summary>The packet as the packet text shows it, by value.</summary>
+    public PacketState State => new(Protocol, Source, Destination, SourcePort, DestinationPort, InInterface, OutInterface, Mark);
+
+    /// <summary>The packet text when this walk has already formatted it for the current packet (fast path), else null.</summary>
+    public string? CachedPacketText => _fast ? _packetText : null;
 
     private static readonly string[] CtInfoNames = Enum.GetValues<CtInfo>().Select(v => v.ToString().ToUpperInvariant()).ToArray();
     private static readonly string?[] TcpFlagTexts = new string?[256];
 
-    public string TcpFlagText()
+    private string TcpFlagText()
     {
-        if (!_fast || (uint)TcpFlags > 255) return TcpFlagNames.Format(TcpFlags);
+        if ((uint)TcpFlags > 255) return TcpFlagNames.Format(TcpFlags);
         return TcpFlagTexts[(int)TcpFlags] ??= TcpFlagNames.Format(TcpFlags);
     }
 
