@@ -36,6 +36,9 @@ public static class WalkMeasure
         catch (IOException) { return 0; }
     }
 
+    /// <summary>Packets go to a random one of this many services (NFWALK_BENCH_SERVICES, default the 10,000 of the generated dump).</summary>
+    private static readonly int Services = int.TryParse(Environment.GetEnvironmentVariable("NFWALK_BENCH_SERVICES"), out var n) ? n : 10_000;
+
     public static void Run(string file, int count)
     {
         // NFWALK_BENCH_ONLY=trace or =classify runs one of the two (for profiling one at a time)
@@ -51,7 +54,7 @@ public static class WalkMeasure
         var rnd = new Random(1);
         PacketSpec Next(int i)
         {
-            int s = rnd.Next(10_000);
+            int s = rnd.Next(Services);
             return new PacketSpec
             {
                 Source = IpAddress.Parse($"10.244.{rnd.Next(1, 200)}.{rnd.Next(1, 250)}"), Destination = IpAddress.Parse($"10.96.{(s >> 8) & 255}.{s & 255}"),

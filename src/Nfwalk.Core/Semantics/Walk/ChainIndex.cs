@@ -15,16 +15,20 @@ internal sealed class ChainIndex
 {
     private const int MinRun = 16;
 
-    // for each rule index: the run it belongs to, or -1
+    // for each rule index: the run it belongs to, or -1; and the next rule of its run with the same destination, or -1
     private readonly int[] _runOf;
-    private readonly List<(int Start, int End, Dictionary<IpAddress, int[]> ByDestination)> _runs = new();
+    private readonly int[] _nextSame;
+    // per run: its end and the first rule for each destination
+    private readonly List<(int End, Dictionary<IpAddress, int> First)> _runs = new();
 
     /// <summary>Built once per chain by <see cref="CompiledChain"/> (no per-chain weak cache: the garbage collector scans every entry).</summary>
     public ChainIndex(Chain chain)
     {
         var rules = chain.Rules;
         _runOf = new int[rules.Count];
+        _nextSame = new int[rules.Count];
         Array.Fill(_runOf, -1);
+        Array.Fill(_nextSame, -1);
         int i = 0;
         while (i < rules.Count)
         {
@@ -33,15 +37,16 @@ internal sealed class ChainIndex
             while (j < rules.Count && ExactDestination(rules[j]) is not null) j++;
             if (j - i >= MinRun)
             {
-                var map = new Dictionary<IpAddress, List<int>>();
+                var first = new Dictionary<IpAddress, int>(j - i);
+                var last = new Dictionary<IpAddress, int>(j - i);
                 for (int k = i; k < j; k++)
                 {
                     var d = ExactDestination(rules[k])!.Value;
-                    if (!map.TryGetValue(d, out var l)) map[d] = l = new List<int>();
-                    l.Add(k);
+                    if (last.TryGetValue(d, out var prev)) _nextSame[prev] = k; else first[d] = k;
+                    last[d] = k;
+                    _runOf[k] = _runs.Count;
                 }
-                _runs.Add((i, j, map.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray())));
-                for (int k = i; k < j; k++) _runOf[k] = _runs.Count - 1;
+                _runs.Add((j, first));
             }
             i = j;
         }
@@ -66,9 +71,9 @@ internal sealed class ChainIndex
         if (i >= _runOf.Length) return i;
         int run = _runOf[i];
         if (run < 0) return i;
-        var (_, end, map) = _runs[run];
-        if (map.TryGetValue(destination, out var candidates))
-            foreach (var k in candidates) if (k >= i) return k;
+        var (end, first) = _runs[run];
+        if (first.TryGetValue(destination, out var k))
+            for (; k >= 0; k = _nextSame[k]) if (k >= i) return k;
         return end;
     }
 }

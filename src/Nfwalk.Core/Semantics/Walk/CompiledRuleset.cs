@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using Nfwalk.Model;
+using Nfwalk.Model.Evaluation;
 using Nfwalk.Model.Matches;
+using Nfwalk.Model.Net;
 using Nfwalk.Model.Targets;
 
 namespace Nfwalk.Semantics.Walk;
@@ -82,6 +84,7 @@ internal sealed class CompiledChain
         Chain = chain; Name = chain.Name; IsBuiltin = chain.IsBuiltin;
         var rules = new CompiledRule[chain.Rules.Count];
         for (int i = 0; i < rules.Length; i++) rules[i] = new CompiledRule(chain.Rules[i], table);
+        foreach (var r in rules) r.BuildMatches();
         Rules = rules;
         var index = new ChainIndex(chain);
         Index = index.HasRuns ? index : null;
@@ -90,33 +93,103 @@ internal sealed class CompiledChain
 
 internal sealed class CompiledRule
 {
-    private readonly CompiledTable _table;
-    private string? _location, _noMatchText;
-    private JumpText? _jumpVerdict;
-    private Texts? _matched;
-    private Texts? _returnVerdict;
-    private AssumeText? _assume;
+    // The rule's leading -s, -d and -p tests, folded in (copies of the matches' immutable values; the same tests as
+    // AddressMatch.Evaluate = IpPrefix.Contains ^ negated and ProtocolMatch.Evaluate): a rule that fails on them is rejected
+    // without reaching its match objects. Only a leading run of these pure header tests is folded, so every other match
+    // is still evaluated exactly when the straightforward scan evaluates it (side effects such as assumptions and counters).
+    private readonly bool _hasSource, _sourceNegated, _hasDestination, _destinationNegated, _hasProtocol, _protocolNegated;
+    private readonly IpFamily _sourceFamily, _destinationFamily;
+    private readonly byte _protocol;
+    private readonly UInt128 _sourceMask, _sourceNet, _destinationMask, _destinationNet;
+    private readonly int _firstMatch;
+    private RuleTexts? _texts;
 
     public Rule Rule { get; }
-    /// <summary>The rule's matches in order, without the comment matches (always true, no effect on the packet).</summary>
-    public Match[] Matches { get; }
+    /// <summary>The matches still to evaluate after the header tests, in order, without the comment matches (always true, no effect).</summary>
+    public Match[] Matches { get; private set; } = [];
     public Target? Target { get; }
     /// <summary>The chain a -j/-g names, and the chain it resolves to in this table (null: not in the input).</summary>
     public string? JumpName { get; }
     public CompiledChain? JumpChain { get; set; }
+    public CompiledTable Table { get; }
 
     public CompiledRule(Rule rule, CompiledTable table)
     {
-        Rule = rule; _table = table; Target = rule.Target;
-        var ms = new List<Match>(rule.Matches.Count);
-        foreach (var m in rule.Matches) if (m is not CommentMatch) ms.Add(m);
-        Matches = ms.ToArray();
-        if (rule.Target is JumpTarget j) JumpName = j.Chain;
+        Rule = rule; Table = table; Target = rule.Target;
+        var matches = rule.Matches;
+        int i = 0;
+        for (; i < matches.Count; i++)
+        {
+            var m = matches[i];
+            if (m is CommentMatch) continue;
+            if (m is AddressMatch { Direction: Direction.Source } s && !_hasSource)
+            {
+                _hasSource = true; _sourceNegated = s.Negated; _sourceFamily = s.Prefix.Family;
+                _sourceMask = s.Prefix.Mask; _sourceNet = s.Prefix.Address.Value & _sourceMask;
+            }
+            else if (m is AddressMatch { Direction: Direction.Destination } d && !_hasDestination)
+            {
+                _hasDestination = true; _destinationNegated = d.Negated; _destinationFamily = d.Prefix.Family;
+                _destinationMask = d.Prefix.Mask; _destinationNet = d.Prefix.Address.Value & _destinationMask;
+            }
+            else if (m is ProtocolMatch p && !_hasProtocol) { _hasProtocol = true; _protocolNegated = p.Negated; _protocol = p.Protocol; }
+            else break;
+        }
+        _firstMatch = i;
+        if (rule.Target is JumpTarget j) { JumpName = j.Chain; JumpIsGoto = j.IsGoto; }
     }
 
-    public string Location => _location ??= Rule.Location.ToString();
+    /// <summary>For a -j/-g rule: what JumpTarget.Apply returns (it reads nothing of the packet), without reaching the target object.</summary>
+    public TargetOutcome JumpOutcome => new(JumpIsGoto ? Outcome.Goto : Outcome.Jump, JumpName);
+    public bool JumpIsGoto { get; }
 
-    public string NoMatchText => _noMatchText ??= $"{_table.NameText} {Rule.ChainName} rule {Rule.Number} does not match";
+    /// <summary>The assumption this rule's match made in the last walk that asked (fast path), to reuse its texts.</summary>
+    public AssumeText? LastAssume { get; set; }
+
+    /// <summary>Made after all rules of a chain, so that the rules themselves lie side by side in memory.</summary>
+    public void BuildMatches()
+    {
+        var matches = Rule.Matches;
+        int n = 0;
+        for (int i = _firstMatch; i < matches.Count; i++) if (matches[i] is not CommentMatch) n++;
+        if (n == 0) return;
+        var a = new Match[n];
+        n = 0;
+        for (int i = _firstMatch; i < matches.Count; i++) if (matches[i] is not CommentMatch) a[n++] = matches[i];
+        Matches = a;
+    }
+
+    /// <summary>The folded header tests (true when there are none).</summary>
+    public bool HeaderMatches(WalkContext ctx)
+    {
+        if (_hasSource)
+        {
+            var a = ctx.Source;
+            if ((a.Family == _sourceFamily && (a.Value & _sourceMask) == _sourceNet) == _sourceNegated) return false;
+        }
+        if (_hasDestination)
+        {
+            var a = ctx.Destination;
+            if ((a.Family == _destinationFamily && (a.Value & _destinationMask) == _destinationNet) == _destinationNegated) return false;
+        }
+        if (_hasProtocol && (ctx.Protocol == _protocol) == _protocolNegated) return false;
+        return true;
+    }
+
+    /// <summary>The texts of this rule's trace steps, made when a walk first needs them.</summary>
+    public RuleTexts Texts => _texts ??= new RuleTexts(this);
+}
+
+/// <summary>A rule's trace texts ("nat KUBE-SERVICES rule 5 matches: jump to X"), each kept after its first use.</summary>
+internal sealed class RuleTexts(CompiledRule rule)
+{
+    private string? _location, _noMatchText;
+    private JumpText? _jumpVerdict;
+    private Texts? _matched, _returnVerdict;
+
+    public string Location => _location ??= rule.Rule.Location.ToString();
+
+    public string NoMatchText => _noMatchText ??= $"{rule.Table.NameText} {rule.Rule.ChainName} rule {rule.Rule.Number} does not match";
 
     /// <summary>"jump to X" / "goto X" for the chain this rule's target names.</summary>
     public string JumpVerdict(bool isJump, string target)
@@ -137,11 +210,9 @@ internal sealed class CompiledRule
     public string MatchedText(string verdict)
     {
         var t = _matched;
-        if (t is null || t.Key != verdict) _matched = t = new Texts(verdict, $"{_table.NameText} {Rule.ChainName} rule {Rule.Number} matches: {verdict}");
+        if (t is null || t.Key != verdict) _matched = t = new Texts(verdict, $"{rule.Table.NameText} {rule.Rule.ChainName} rule {rule.Rule.Number} matches: {verdict}");
         return t.Text;
     }
-
-    public AssumeText? LastAssume { get => _assume; set => _assume = value; }
 
     private sealed record Texts(string Key, string Text);
     private sealed record JumpText(bool IsJump, string Target, string Text);

@@ -215,7 +215,7 @@ public static class NodeWalker
             ctx.Entry = ctx.Node.Conntrack.CreateUnconfirmed(tuple);
             if (ctx.Protocol == Protocols.Tcp) ctx.Entry.TcpState = TcpStates.Next(TcpState.None, false, ctx.TcpFlags);
             ctx.CtInfo = CtInfo.New;
-            if (ctx.Recording) ctx.Step(StepKind.Conntrack, $"conntrack: no existing connection: a new (unconfirmed) entry {ctx.Entry.Original} is created: state NEW");
+            if (ctx.Recording) ctx.Step(StepKind.Conntrack, $"conntrack: no existing connection: a new (unconfirmed) entry {(ctx.Fast ? Fmt.Tuple(ctx.Entry.Original) : ctx.Entry.Original.ToString())} is created: state NEW");
         }
         else
         {
@@ -290,12 +290,12 @@ public static class NodeWalker
         if (dst is { } d && (d.A != ctx.Destination || d.P != ctx.DestinationPort))
         {
             ctx.Destination = d.A; if (Protocols.HasPorts(ctx.Protocol)) ctx.DestinationPort = d.P;
-            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{what}: destination rewritten to {d.A}{(Protocols.HasPorts(ctx.Protocol) ? ":" + d.P : "")}", withPacket: true);
+            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{what}: destination rewritten to {(ctx.Fast ? Fmt.Address(d.A) : d.A.ToString())}{(Protocols.HasPorts(ctx.Protocol) ? ":" + d.P : "")}", withPacket: true);
         }
         if (src is { } s && (s.A != ctx.Source || s.P != ctx.SourcePort))
         {
             ctx.Source = s.A; if (Protocols.HasPorts(ctx.Protocol)) ctx.SourcePort = s.P;
-            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{what}: source rewritten to {s.A}{(Protocols.HasPorts(ctx.Protocol) ? ":" + s.P : "")}", withPacket: true);
+            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{what}: source rewritten to {(ctx.Fast ? Fmt.Address(s.A) : s.A.ToString())}{(Protocols.HasPorts(ctx.Protocol) ? ":" + s.P : "")}", withPacket: true);
         }
     }
 
@@ -345,7 +345,8 @@ public static class NodeWalker
         }
     }
 
-    private static string At(IpAddress a, ushort p, WalkContext ctx) => Endpoint.Format(a, Protocols.HasPorts(ctx.Protocol) ? p : null);
+    private static string At(IpAddress a, ushort p, WalkContext ctx)
+        => ctx.Fast ? Fmt.Endpoint(a, Protocols.HasPorts(ctx.Protocol) ? p : null) : Endpoint.Format(a, Protocols.HasPorts(ctx.Protocol) ? p : null);
 
     /// <summary>find_best_ips_proto: one address of a range chosen by jhash2 of the source (initval: original destination ^ zone; 0 with --persistent).</summary>
     private static IpAddress PickAddress(NatRange? range, ConnTuple orig, IpAddress keep, WalkContext ctx)
@@ -365,7 +366,7 @@ public static class NodeWalker
         if (ctx.Entry is { Confirmed: false } e && ctx.CtInfo == CtInfo.New)
         {
             ctx.Node.Conntrack.Confirm(e);
-            if (ctx.Recording) ctx.Step(StepKind.Conntrack, $"conntrack: connection {e} confirmed (entered in the table){(e.Mark != 0 ? $" with connection mark {Values.Hex(e.Mark)}" : "")}");
+            if (ctx.Recording) ctx.Step(StepKind.Conntrack, $"conntrack: connection {(ctx.Fast ? Fmt.Entry(e) : e.ToString())} confirmed (entered in the table){(e.Mark != 0 ? $" with connection mark {Values.Hex(e.Mark)}" : "")}");
         }
     }
 
@@ -377,7 +378,7 @@ public static class NodeWalker
         if (ctx.Recording) ctx.Steps.Add(new TraceStep
         {
             Kind = StepKind.Routing, Hook = ctx.Hook.ChainName(), Mark = Values.Hex(ctx.Mark), ConnMark = ctx.CtMarkText,
-            Text = $"routing decision for {ctx.Destination} (mark {Values.Hex(ctx.Mark)}{(iif is null ? ", locally generated" : $", from {iif}")}): {r.Summary}"
+            Text = $"routing decision for {(ctx.Fast ? Fmt.Address(ctx.Destination) : ctx.Destination.ToString())} (mark {Values.Hex(ctx.Mark)}{(iif is null ? ", locally generated" : $", from {iif}")}): {r.Summary}"
                  + (r.Steps.Count > 0 ? " — " + string.Join("; ", r.Steps) : ""),
             RoutingRulePriority = r.RulePriority, RoutingTable = r.Table, Route = r.Route,
         });

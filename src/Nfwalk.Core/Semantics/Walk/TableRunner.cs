@@ -113,9 +113,10 @@ internal static class TableRunner
             }
             var cr = rules[i];
             ctx.CurrentRule = cr.Rule; ctx.CurrentCompiled = cr;
-            bool matched = true;
-            foreach (var m in cr.Matches)
-                if (!m.Evaluate(ctx)) { matched = false; break; }
+            bool matched = cr.HeaderMatches(ctx);
+            if (matched)
+                foreach (var m in cr.Matches)
+                    if (!m.Evaluate(ctx)) { matched = false; break; }
             if (!matched)
             {
                 if (verbose) ctx.RuleStep(cr, false, null);
@@ -123,7 +124,7 @@ internal static class TableRunner
                 continue;
             }
             var target = cr.Target;
-            var outcome = target?.Apply(ctx) ?? TargetOutcome.Continue;
+            var outcome = cr.JumpName is not null ? cr.JumpOutcome : target?.Apply(ctx) ?? TargetOutcome.Continue;
             switch (outcome.Kind)
             {
                 case Outcome.Continue:
@@ -139,7 +140,7 @@ internal static class TableRunner
                         if (recording) ctx.RuleStep(cr, true, current.IsBuiltin ? "RETURN in a builtin chain: policy applies" : "RETURN with no return point: policy applies");
                         return Policy(builtin.Chain, ctx, "RETURN");
                     }
-                    if (recording) ctx.RuleStep(cr, true, cr.ReturnVerdict(stack[depth - 1].Chain.Name));
+                    if (recording) ctx.RuleStep(cr, true, cr.Texts.ReturnVerdict(stack[depth - 1].Chain.Name));
                     (current, i) = stack[--depth];
                     rules = current.Rules; index = verbose ? null : current.Index;
                     break;
@@ -154,7 +155,7 @@ internal static class TableRunner
                         i++;
                         break;
                     }
-                    if (recording) ctx.RuleStep(cr, true, cr.JumpVerdict(outcome.Kind == Outcome.Jump, next.Name));
+                    if (recording) ctx.RuleStep(cr, true, cr.Texts.JumpVerdict(outcome.Kind == Outcome.Jump, next.Name));
                     if (outcome.Kind == Outcome.Jump)
                     {
                         if (depth == stack.Length) ctx.ReturnStack = stack = GrowStack(stack);

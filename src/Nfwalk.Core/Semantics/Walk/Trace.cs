@@ -56,13 +56,13 @@ public sealed record WalkOutcome
     public string Kind { get; init; }
     public string Text
     {
-        get => _textLazy ? _text ??= $"sent out of {_via} {(_gateway is { } gw ? $"via {gw}" : "directly (on-link)")} as {_packetText ?? _packet.Format()}" : _text!;
+        get => _textLazy ? _text ??= string.Concat("sent out of ", _via, _gateway is { } gw ? " via " + Fmt.Address(gw) : " directly (on-link)", " as " + (_packetText ?? _packet.Format())) : _text!;
         init { _text = value; _textLazy = false; }
     }
     public string? Interface { get; init; }
     public string? NextHop
     {
-        get => _nextHopLazy ? _nextHop ??= _gateway!.Value.ToString() : _nextHop;
+        get => _nextHopLazy ? _nextHop ??= Fmt.Address(_gateway!.Value) : _nextHop;
         init { _nextHop = value; _nextHopLazy = false; }
     }
     public string? Socket { get; init; }
@@ -115,12 +115,12 @@ public sealed record PacketView
     public string Protocol { get; init; }
     public string Source
     {
-        get => _sourceLazy ? _source ??= _sourceAddress.ToString() : _source!;
+        get => _sourceLazy ? _source ??= Fmt.Address(_sourceAddress) : _source!;
         init { _source = value; _sourceLazy = false; }
     }
     public string Destination
     {
-        get => _destinationLazy ? _destination ??= _destinationAddress.ToString() : _destination!;
+        get => _destinationLazy ? _destination ??= Fmt.Address(_destinationAddress) : _destination!;
         init { _destination = value; _destinationLazy = false; }
     }
     public int? SourcePort { get; init; }
@@ -214,8 +214,12 @@ public sealed record WalkTrace
 internal readonly record struct PacketState(byte Protocol, IpAddress Source, IpAddress Destination, ushort SourcePort, ushort DestinationPort, string? InInterface, string? OutInterface, uint Mark)
 {
     public string Format()
-        => $"{Protocols.Name(Protocol)} {Endpoint.Format(Source, Protocols.HasPorts(Protocol) ? SourcePort : null)} -> {Endpoint.Format(Destination, Protocols.HasPorts(Protocol) ? DestinationPort : null)}"
-           + $" in {InInterface ?? "-"} out {OutInterface ?? "-"} mark {Parsing.Iptables.Values.Hex(Mark)}";
+    {
+        bool ports = Protocols.HasPorts(Protocol);
+        return string.Concat(
+            string.Concat(Protocols.Name(Protocol), " ", Fmt.Endpoint(Source, ports ? SourcePort : null), " -> ", Fmt.Endpoint(Destination, ports ? DestinationPort : null)),
+            string.Concat(" in ", InInterface ?? "-", " out ", OutInterface ?? "-"), " mark ", HexCache.Of(Mark));
+    }
 }
 
 /// <summary>A connection's NAT bindings as the packet view summarises them, kept by value (the entry changes in later walks).</summary>
@@ -224,7 +228,9 @@ internal readonly record struct NatState(ConnTuple Original, ConnTuple Reply, bo
     public bool Any => SourceNatted || DestinationNatted;
 
     public string? Format() => Any
-        ? $"{(DestinationNatted ? $"DNAT {Endpoint.Format(Original.Destination, Original.DestinationPort)} -> {Endpoint.Format(Reply.Source, Reply.SourcePort)}" : "")}"
-          + $"{(DestinationNatted && SourceNatted ? "; " : "")}{(SourceNatted ? $"SNAT {Endpoint.Format(Original.Source, Original.SourcePort)} -> {Endpoint.Format(Reply.Destination, Reply.DestinationPort)}" : "")}"
+        ? string.Concat(
+            DestinationNatted ? string.Concat("DNAT ", Fmt.Endpoint(Original.Destination, Original.DestinationPort), " -> ", Fmt.Endpoint(Reply.Source, Reply.SourcePort)) : "",
+            DestinationNatted && SourceNatted ? "; " : "",
+            SourceNatted ? string.Concat("SNAT ", Fmt.Endpoint(Original.Source, Original.SourcePort), " -> ", Fmt.Endpoint(Reply.Destination, Reply.DestinationPort)) : "")
         : null;
 }

@@ -197,9 +197,9 @@ internal sealed class WalkContext : ITargetContext
         Steps.Add(new TraceStep
         {
             Kind = StepKind.Rule, Hook = Hook.ChainName(), Table = Table.Name(), Chain = r.ChainName, Rule = r.Number,
-            RuleText = r.Text, Location = rule.Location, Matched = matched, Verdict = verdict,
+            RuleText = r.Text, Location = rule.Texts.Location, Matched = matched, Verdict = verdict,
             Mark = MarkText, ConnMark = CtMarkText,
-            Text = matched ? rule.MatchedText(verdict!) : rule.NoMatchText,
+            Text = matched ? rule.Texts.MatchedText(verdict!) : rule.Texts.NoMatchText,
         });
     }
 
