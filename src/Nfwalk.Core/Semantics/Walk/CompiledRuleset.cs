@@ -110,7 +110,15 @@ internal sealed class CompiledRule
     public Target? Target { get; }
     /// <summary>The chain a -j/-g names, and the chain it resolves to in this table (null: not in the input).</summary>
     public string? JumpName { get; }
-    public CompiledChain? JumpChain { get; set; }
+    public CompiledChain? JumpChain
+    {
+        get => _jumpChain;
+        set { _jumpChain = value; JumpRules = value?.Rules; JumpIndex = value?.Index; }
+    }
+    private CompiledChain? _jumpChain;
+    /// <summary>The jump target's rules and index, kept here too: entering the chain then needs no visit to the chain object.</summary>
+    public CompiledRule[]? JumpRules { get; private set; }
+    public ChainIndex? JumpIndex { get; private set; }
     public CompiledTable Table { get; }
 
     public CompiledRule(Rule rule, CompiledTable table)

@@ -147,7 +147,8 @@ internal static class TableRunner
                 case Outcome.Jump:
                 case Outcome.Goto:
                     var name = outcome.Chain!;
-                    var next = cr.JumpName is { } jn && jn == name ? cr.JumpChain : table.Find(name);
+                    bool resolved = cr.JumpName is { } jn && jn == name;
+                    var next = resolved ? cr.JumpChain : table.Find(name);
                     if (next is null)
                     {
                         ctx.RuleStep(cr, true, $"jump to {name}, which is not in the input: assumed to return without effect");
@@ -162,7 +163,8 @@ internal static class TableRunner
                         stack[depth++] = (current, i + 1);
                     }
                     current = next; i = 0;
-                    rules = current.Rules; index = verbose ? null : current.Index;
+                    rules = resolved ? cr.JumpRules! : current.Rules;
+                    index = verbose ? null : resolved ? cr.JumpIndex : current.Index;
                     break;
             }
         }

@@ -13,6 +13,7 @@ internal sealed class WalkContext : ITargetContext
     public WalkContext(Node node, WalkOptions options, PacketSpec spec)
     {
         Node = node; Options = options; _fast = options.UseIndex;
+        Steps = _fast && options.RecordSteps ? new List<TraceStep>(32) : new List<TraceStep>();
         Family = spec.Family; _source = spec.Source; _destination = spec.Destination; Protocol = spec.Protocol;
         _sourcePort = spec.SourcePort; _destinationPort = spec.DestinationPort; TcpFlags = spec.TcpFlags;
         IcmpType = spec.IcmpType; IcmpCode = spec.IcmpCode; Length = spec.EffectiveLength; IsFragment = spec.IsFragment;
@@ -43,7 +44,7 @@ internal sealed class WalkContext : ITargetContext
 
     public Node Node { get; }
     public WalkOptions Options { get; }
-    public List<TraceStep> Steps { get; } = new();
+    public List<TraceStep> Steps { get; }
     public List<string> Assumptions { get; } = new();
     public Rule? CurrentRule { get; set; }
     public bool Recording => Options.RecordSteps;
