@@ -4,6 +4,7 @@ using Nfwalk.Model.Evaluation;
 using Nfwalk.Model.Matches;
 using Nfwalk.Model.Net;
 using Nfwalk.Model.Targets;
+using Nfwalk.Parsing.Iptables;
 
 namespace Nfwalk.Semantics.Walk;
 
@@ -93,13 +94,16 @@ internal sealed class CompiledChain
 
 internal sealed class CompiledRule
 {
-    // The rule's leading -s, -d and -p tests, folded in (copies of the matches' immutable values; the same tests as
-    // AddressMatch.Evaluate = IpPrefix.Contains ^ negated and ProtocolMatch.Evaluate): a rule that fails on them is rejected
+    // The rule's leading -s, -d, -p and plain -m tcp tests, folded in (copies of the matches' immutable values; the same
+    // tests as AddressMatch.Evaluate = IpPrefix.Contains ^ negated, ProtocolMatch.Evaluate and TcpMatch.Evaluate): a rule that fails on them is rejected
     // without reaching its match objects. Only a leading run of these pure header tests is folded, so every other match
     // is still evaluated exactly when the straightforward scan evaluates it (side effects such as assumptions and counters).
     private readonly bool _hasSource, _sourceNegated, _hasDestination, _destinationNegated, _hasProtocol, _protocolNegated;
     private readonly IpFamily _sourceFamily, _destinationFamily;
     private readonly byte _protocol;
+    // a leading "-m tcp" with only --sport/--dport (no flags, no option: a pure test), as TcpMatch.Evaluate tests it
+    private readonly bool _hasTcp, _tcpSourceNegated, _tcpDestinationNegated;
+    private readonly PortRange? _tcpSource, _tcpDestination;
     private readonly UInt128 _sourceMask, _sourceNet, _destinationMask, _destinationNet;
     private readonly int _firstMatch;
     private RuleTexts? _texts;
@@ -141,6 +145,11 @@ internal sealed class CompiledRule
                 _destinationMask = d.Prefix.Mask; _destinationNet = d.Prefix.Address.Value & _destinationMask;
             }
             else if (m is ProtocolMatch p && !_hasProtocol) { _hasProtocol = true; _protocolNegated = p.Negated; _protocol = p.Protocol; }
+            else if (m is TcpMatch { HasFlags: false, TcpOption: null } t && !_hasTcp)
+            {
+                _hasTcp = true; _tcpSource = t.SourcePorts; _tcpSourceNegated = t.SourceNegated;
+                _tcpDestination = t.DestinationPorts; _tcpDestinationNegated = t.DestinationNegated;
+            }
             else break;
         }
         _firstMatch = i;
@@ -181,6 +190,9 @@ internal sealed class CompiledRule
             if ((a.Family == _destinationFamily && (a.Value & _destinationMask) == _destinationNet) == _destinationNegated) return false;
         }
         if (_hasProtocol && (ctx.Protocol == _protocol) == _protocolNegated) return false;
+        if (_hasTcp && (ctx.IsFragment || ctx.Protocol != Protocols.Tcp
+            || !PortOptions.Test(_tcpSource, _tcpSourceNegated, ctx.SourcePort) || !PortOptions.Test(_tcpDestination, _tcpDestinationNegated, ctx.DestinationPort)))
+            return false;
         return true;
     }
 
