@@ -143,7 +143,7 @@ public class IndexEquivalenceTests
         {
             Source = src, Destination = dst, Protocol = proto, SourcePort = (ushort)rnd.Next(1024, 65535), DestinationPort = ports[rnd.Next(ports.Length)],
             TcpFlags = flags[rnd.Next(flags.Length)], IcmpType = (byte)(rnd.Next(2) == 0 ? 8 : 0), InInterface = iif, Mark = marks[rnd.Next(marks.Length)],
-            Length = rnd.Next(3) == 0 ? rnd.Next(40, 1500) : null,
+            Length = rnd.Next(3) == 0 ? rnd.Next(40, 1500) : null, IsFragment = rnd.Next(10) == 0,
         };
         yield return first;
         yield return first with
