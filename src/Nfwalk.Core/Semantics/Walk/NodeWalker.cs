@@ -25,6 +25,7 @@ public static class NodeWalker
         foreach (var a in node.Network.Assumptions) ctx.Assumptions.Add(a);
         if (rules is null) ctx.Assumptions.Add($"no {(spec.Family == IpFamily.V4 ? "iptables" : "ip6tables")} rules were given: every table is empty");
         var outcome = spec.IsLocal ? Generated(ctx, rules) : Received(ctx, rules);
+        ctx.ReleaseReturnStack();
         if (ctx.Recording) ctx.Steps.Add(new TraceStep { Kind = StepKind.Outcome, Text = outcome.Text, Mark = Values.Hex(ctx.Mark), ConnMark = ctx.CtMarkText, Packet = ctx.PacketText() });
         if (title is null && ctx.Fast) return new WalkTrace(node.Name, start, ctx.Steps, outcome, ctx.View(), Distinct(ctx.Assumptions), defaultTitle: true);
         return new WalkTrace(title ?? $"{start.Summary} on {node.Name}", start, ctx.Steps, outcome, ctx.View(), Distinct(ctx.Assumptions));
@@ -33,6 +34,11 @@ public static class NodeWalker
     /// <summary>Enumerable.Distinct: each text once, in first-seen order (a walk has a handful).</summary>
     private static List<string> Distinct(List<string> items)
     {
+        // the walk's own list when nothing repeats (nothing adds to it after the walk)
+        bool repeats = false;
+        for (int i = 1; i < items.Count && !repeats; i++)
+            for (int j = 0; j < i; j++) if (items[j] == items[i]) { repeats = true; break; }
+        if (!repeats) return items;
         var result = new List<string>(items.Count);
         foreach (var a in items)
         {

@@ -86,7 +86,7 @@ internal static class TableRunner
     {
         var builtin = table.Builtin(hook);
         if (builtin is null) return Outcome.Accept;
-        var stack = ctx.ReturnStack ??= new (CompiledChain Chain, int Next)[8];
+        var stack = ctx.ReturnStack ?? ctx.BorrowReturnStack();
         int depth = 0;
         var current = builtin;
         int i = 0, steps = 0;

@@ -39,6 +39,24 @@ internal sealed class WalkContext : ITargetContext
     public CompiledRuleset? Compiled { get; set; }
     /// <summary>The return points of the table being run (fast path), reused across the tables of this walk.</summary>
     public (CompiledChain Chain, int Next)[]? ReturnStack { get; set; }
+
+    // one return stack per thread, lent to the walk running on it (a walk nested in another, e.g. from a set tester, makes its own)
+    [ThreadStatic] private static (CompiledChain Chain, int Next)[]? t_spareStack;
+
+    public (CompiledChain Chain, int Next)[] BorrowReturnStack()
+    {
+        var s = t_spareStack ?? new (CompiledChain Chain, int Next)[8];
+        t_spareStack = null;
+        return ReturnStack = s;
+    }
+
+    public void ReleaseReturnStack()
+    {
+        if (ReturnStack is not { } s) return;
+        Array.Clear(s);
+        t_spareStack = s;
+        ReturnStack = null;
+    }
     /// <summary>The compiled form of <see cref="CurrentRule"/> while the fast path runs it.</summary>
     public CompiledRule? CurrentCompiled { get; set; }
 
