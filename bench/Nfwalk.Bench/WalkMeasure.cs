@@ -95,7 +95,7 @@ public static class WalkMeasure
         var gcInfo = $"; this thread's CPU time {cpu:F2} s = {count / cpu:F0}/s";
         gcInfo += $"; {alloc / (double)count:F0} bytes allocated per walk; GCs gen0/1/2 {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2}, GC pauses {(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds:F0} ms";
         Console.WriteLine(record
-            ? $"{count} full traces (SYN to a random one of 10,000 services) in {sw.Elapsed.TotalSeconds:F2} s = {count / sw.Elapsed.TotalSeconds:F0} traces/s on one core; {steps / (double)count:F1} trace steps per walk" + gcInfo
+            ? $"{count} full traces (SYN to a random one of {Services:N0} services) in {sw.Elapsed.TotalSeconds:F2} s = {count / sw.Elapsed.TotalSeconds:F0} traces/s on one core; {steps / (double)count:F1} trace steps per walk" + gcInfo
             : $"{count} classifications (outcome only) in {sw.Elapsed.TotalSeconds:F2} s = {count / sw.Elapsed.TotalSeconds:F0} classifications/s on one core ({sent} sent)" + gcInfo);
     }
 }
