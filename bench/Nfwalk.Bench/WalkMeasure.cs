@@ -9,19 +9,42 @@ namespace Nfwalk.Bench;
 /// <summary>Full traces per second through the 10k-service kube-proxy dump (one core), packets to random service IPs.</summary>
 public static class WalkMeasure
 {
+    /// <summary>
+    /// The node's network: one uplink, every destination routed out of it. Its answers are built once: the walk is measured,
+    /// not the fake (a real <see cref="INodeNetwork"/> looks routes up in its own tables).
+    /// </summary>
+    /// <summary>
+    /// The node's network: one uplink, every destination routed out of it. Its answers are built once: the walk is measured,
+    /// not the fake (a real <see cref="INodeNetwork"/> looks routes up in its own tables).
+    /// </summary>
     private sealed class OneUplink : INodeNetwork
     {
-        public RouteResult Route(RouteQuery q) => new(RouteKind.Forward, "eth0", IpAddress.Parse("172.18.0.1"), IpAddress.Parse("172.18.0.3"), "default via 172.18.0.1 dev eth0", []);
-        public IReadOnlyList<IpAddress> AddressesOf(string iface, IpFamily family) => [IpAddress.Parse("172.18.0.3")];
-        public string? LocalInterfaceOf(IpAddress address) => address == IpAddress.Parse("172.18.0.3") ? "eth0" : null;
+        private static readonly IpAddress Self = IpAddress.Parse("172.18.0.3");
+        private static readonly RouteResult Default = new(RouteKind.Forward, "eth0", IpAddress.Parse("172.18.0.1"), Self, "default via 172.18.0.1 dev eth0", []);
+        private static readonly IReadOnlyList<IpAddress> Addresses = [Self];
+        public RouteResult Route(RouteQuery q) => Default;
+        public IReadOnlyList<IpAddress> AddressesOf(string iface, IpFamily family) => Addresses;
+        public string? LocalInterfaceOf(IpAddress address) => address == Self ? "eth0" : null;
         public bool IsBroadcast(IpAddress address) => false;
         public IReadOnlyList<string> Assumptions => [];
     }
 
+    /// <summary>CPU time of the calling thread (Linux schedstat): on a loaded machine the wall clock also counts other processes.</summary>
+    private static long ThreadCpuNanoseconds()
+    {
+        try { return long.Parse(File.ReadAllText("/proc/thread-self/schedstat").Split(' ')[0]); }
+        catch (IOException) { return 0; }
+    }
+
+    /// <summary>Packets go to a random one of this many services (NFWALK_BENCH_SERVICES, default the 10,000 of the generated dump).</summary>
+    private static readonly int Services = int.TryParse(Environment.GetEnvironmentVariable("NFWALK_BENCH_SERVICES"), out var n) ? n : 10_000;
+
     public static void Run(string file, int count)
     {
-        Measure(file, count, true);
-        Measure(file, count * 5, false);
+        // NFWALK_BENCH_ONLY=trace or =classify runs one of the two (for profiling one at a time)
+        var only = Environment.GetEnvironmentVariable("NFWALK_BENCH_ONLY");
+        if (only != "classify") Measure(file, count, true);
+        if (only != "trace") Measure(file, count * 5, false);
     }
 
     private static void Measure(string file, int count, bool record)
@@ -31,7 +54,7 @@ public static class WalkMeasure
         var rnd = new Random(1);
         PacketSpec Next(int i)
         {
-            int s = rnd.Next(10_000);
+            int s = rnd.Next(Services);
             return new PacketSpec
             {
                 Source = IpAddress.Parse($"10.244.{rnd.Next(1, 200)}.{rnd.Next(1, 250)}"), Destination = IpAddress.Parse($"10.96.{(s >> 8) & 255}.{s & 255}"),
@@ -40,17 +63,39 @@ public static class WalkMeasure
         }
         var packets = Enumerable.Range(0, 4096).Select(Next).ToArray();
         var options = new WalkOptions { RecordSteps = record, IpForward = true };
-        for (int i = 0; i < 200; i++) NodeWalker.Walk(new Node { Name = "kp", Rules4 = rules, Network = node.Network }, packets[i], options);
+        // warm-up: every packet once (the first walk compiles the ruleset; a rule's texts are made when a walk first reaches
+        // it), then until the JIT has no more methods to compile: tiered compilation moves hot methods to optimized code on a
+        // background thread, which on a loaded machine lags behind; the timed loop is to measure the optimized code
+        for (int i = 0; i < packets.Length; i++) NodeWalker.Walk(new Node { Name = "kp", Rules4 = rules, Network = node.Network }, packets[i], options);
+        var settle = Stopwatch.StartNew();
+        for (long compiled = -1; settle.Elapsed.TotalSeconds < 5 && System.Runtime.JitInfo.GetCompiledMethodCount() != compiled;)
+        {
+            compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+            for (int i = 0; i < 1000; i++) NodeWalker.Walk(new Node { Name = "kp", Rules4 = rules, Network = node.Network }, packets[i], options);
+            Thread.Sleep(200);
+        }
+        // the ruleset was parsed just now: settle it in the old generation before timing, or the first collections of the
+        // timed loop copy the whole 150,000-rule model and are counted as walk time
+        GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+        int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
+        var pause0 = GC.GetTotalPauseDuration();
+        long alloc0 = GC.GetAllocatedBytesForCurrentThread();
+        long cpu0 = ThreadCpuNanoseconds();
         var sw = Stopwatch.StartNew();
-        long steps = 0;
+        long steps = 0, sent = 0;
         for (int i = 0; i < count; i++)
         {
             var w = NodeWalker.Walk(new Node { Name = "kp", Rules4 = rules, Network = node.Network }, packets[i % packets.Length], options);
             steps += w.Steps.Count;
+            if (w.Outcome.Kind == "sent") sent++;
         }
         sw.Stop();
+        double cpu = (ThreadCpuNanoseconds() - cpu0) / 1e9;
+        long alloc = GC.GetAllocatedBytesForCurrentThread() - alloc0;
+        var gcInfo = $"; this thread's CPU time {cpu:F2} s = {count / cpu:F0}/s";
+        gcInfo += $"; {alloc / (double)count:F0} bytes allocated per walk; GCs gen0/1/2 {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2}, GC pauses {(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds:F0} ms";
         Console.WriteLine(record
-            ? $"{count} full traces (SYN to a random one of 10,000 services) in {sw.Elapsed.TotalSeconds:F2} s = {count / sw.Elapsed.TotalSeconds:F0} traces/s on one core; {steps / (double)count:F1} trace steps per walk"
-            : $"{count} classifications (outcome only) in {sw.Elapsed.TotalSeconds:F2} s = {count / sw.Elapsed.TotalSeconds:F0} classifications/s on one core");
+            ? $"{count} full traces (SYN to a random one of {Services:N0} services) in {sw.Elapsed.TotalSeconds:F2} s = {count / sw.Elapsed.TotalSeconds:F0} traces/s on one core; {steps / (double)count:F1} trace steps per walk" + gcInfo
+            : $"{count} classifications (outcome only) in {sw.Elapsed.TotalSeconds:F2} s = {count / sw.Elapsed.TotalSeconds:F0} classifications/s on one core ({sent} sent)" + gcInfo);
     }
 }

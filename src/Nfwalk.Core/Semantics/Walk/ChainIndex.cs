@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Nfwalk.Model;
 using Nfwalk.Model.Matches;
 using Nfwalk.Model.Net;
@@ -14,20 +13,22 @@ namespace Nfwalk.Semantics.Walk;
 /// </summary>
 internal sealed class ChainIndex
 {
-    private static readonly ConditionalWeakTable<Chain, ChainIndex> Cache = new();
     private const int MinRun = 16;
 
-    // for each rule index: the run it belongs to, or -1
+    // for each rule index: the run it belongs to, or -1; and the next rule of its run with the same destination, or -1
     private readonly int[] _runOf;
-    private readonly List<(int Start, int End, Dictionary<IpAddress, int[]> ByDestination)> _runs = new();
+    private readonly int[] _nextSame;
+    // per run: its end and the first rule for each destination
+    private readonly List<(int End, Dictionary<IpAddress, int> First, V4Map? V4)> _runs = new();
 
-    public static ChainIndex For(Chain chain) => Cache.GetValue(chain, c => new ChainIndex(c));
-
-    private ChainIndex(Chain chain)
+    /// <summary>Built once per chain by <see cref="CompiledChain"/> (no per-chain weak cache: the garbage collector scans every entry).</summary>
+    public ChainIndex(Chain chain)
     {
         var rules = chain.Rules;
         _runOf = new int[rules.Count];
+        _nextSame = new int[rules.Count];
         Array.Fill(_runOf, -1);
+        Array.Fill(_nextSame, -1);
         int i = 0;
         while (i < rules.Count)
         {
@@ -36,15 +37,16 @@ internal sealed class ChainIndex
             while (j < rules.Count && ExactDestination(rules[j]) is not null) j++;
             if (j - i >= MinRun)
             {
-                var map = new Dictionary<IpAddress, List<int>>();
+                var first = new Dictionary<IpAddress, int>(j - i);
+                var last = new Dictionary<IpAddress, int>(j - i);
                 for (int k = i; k < j; k++)
                 {
                     var d = ExactDestination(rules[k])!.Value;
-                    if (!map.TryGetValue(d, out var l)) map[d] = l = new List<int>();
-                    l.Add(k);
+                    if (last.TryGetValue(d, out var prev)) _nextSame[prev] = k; else first[d] = k;
+                    last[d] = k;
+                    _runOf[k] = _runs.Count;
                 }
-                _runs.Add((i, j, map.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray())));
-                for (int k = i; k < j; k++) _runOf[k] = _runs.Count - 1;
+                _runs.Add((j, first, V4Map.TryCreate(first)));
             }
             i = j;
         }
@@ -54,8 +56,12 @@ internal sealed class ChainIndex
 
     private static IpAddress? ExactDestination(Rule r)
     {
+        // only when every match the kernel tests before the -d is a pure header test: skipping the rule must skip no side effect
         foreach (var m in r.Matches)
+        {
             if (m is AddressMatch { Direction: Direction.Destination, Negated: false } a && a.Prefix.IsHost) return a.Prefix.Address;
+            if (m is not (AddressMatch or InterfaceMatch or ProtocolMatch or FragmentMatch or CommentMatch)) return null;
+        }
         return null;
     }
 
@@ -65,9 +71,51 @@ internal sealed class ChainIndex
         if (i >= _runOf.Length) return i;
         int run = _runOf[i];
         if (run < 0) return i;
-        var (_, end, map) = _runs[run];
-        if (map.TryGetValue(destination, out var candidates))
-            foreach (var k in candidates) if (k >= i) return k;
+        var (end, first, v4) = _runs[run];
+        int k;
+        if (v4 is not null) k = destination.IsV4 ? v4.Find(destination.V4) : -1;
+        else if (!first.TryGetValue(destination, out k)) k = -1;
+        for (; k >= 0; k = _nextSame[k]) if (k >= i) return k;
         return end;
+    }
+
+    /// <summary>
+    /// The first-rule map of an all-IPv4 run as one open-addressed array of (address, rule) words: a lookup reads one or two
+    /// adjacent slots instead of a dictionary's bucket and entry (the lookup is a cache miss per walk on a big chain).
+    /// </summary>
+    private sealed class V4Map
+    {
+        private readonly ulong[] _slots; // address << 32 | rule + 1; 0 = empty
+        private readonly int _mask;
+
+        private V4Map(ulong[] slots) { _slots = slots; _mask = slots.Length - 1; }
+
+        public static V4Map? TryCreate(Dictionary<IpAddress, int> first)
+        {
+            foreach (var a in first.Keys) if (!a.IsV4) return null;
+            int cap = 4;
+            while (cap < first.Count * 2) cap <<= 1;
+            var slots = new ulong[cap];
+            foreach (var (a, rule) in first)
+            {
+                int h = Slot(a.V4, cap - 1);
+                while (slots[h] != 0) h = (h + 1) & (cap - 1);
+                slots[h] = ((ulong)a.V4 << 32) | (uint)(rule + 1);
+            }
+            return new V4Map(slots);
+        }
+
+        private static int Slot(uint address, int mask) => (int)(((ulong)address * 0x9E3779B97F4A7C15UL) >> 32) & mask;
+
+        /// <summary>The first rule for this address, or -1.</summary>
+        public int Find(uint address)
+        {
+            for (int h = Slot(address, _mask); ; h = (h + 1) & _mask)
+            {
+                ulong s = _slots[h];
+                if (s == 0) return -1;
+                if ((uint)(s >> 32) == address) return (int)(uint)s - 1;
+            }
+        }
     }
 }

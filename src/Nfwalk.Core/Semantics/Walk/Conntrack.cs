@@ -55,13 +55,14 @@ public sealed class ConntrackEntry : IConntrackView
 /// <summary>The node's conntrack table: entries found by either tuple (nf_conntrack_find_get).</summary>
 public sealed class ConntrackTable
 {
-    private readonly Dictionary<ConnTuple, ConntrackEntry> _byTuple = new();
+    // made on the first confirmation: a node that classifies one packet and is dropped never needs it
+    private Dictionary<ConnTuple, ConntrackEntry>? _byTuple;
     private int _nextId = 1;
-    public IEnumerable<ConntrackEntry> Entries => _byTuple.Values.Distinct();
+    public IEnumerable<ConntrackEntry> Entries => _byTuple?.Values.Distinct() ?? [];
 
     public (ConntrackEntry Entry, bool Reply)? Find(ConnTuple t)
     {
-        if (!_byTuple.TryGetValue(t, out var e)) return null;
+        if (_byTuple is null || !_byTuple.TryGetValue(t, out var e)) return null;
         return (e, e.Reply == t && e.Original != t);
     }
 
@@ -71,10 +72,11 @@ public sealed class ConntrackTable
     internal void Confirm(ConntrackEntry e)
     {
         e.Confirmed = true;
+        _byTuple ??= new();
         _byTuple[e.Original] = e;
         _byTuple[e.Reply] = e;
     }
 
     /// <summary>Whether a tuple is in use by another connection (for NAT uniqueness, nf_nat_used_tuple).</summary>
-    internal bool InUse(ConnTuple replyTuple) => _byTuple.ContainsKey(replyTuple);
+    internal bool InUse(ConnTuple replyTuple) => _byTuple?.ContainsKey(replyTuple) == true;
 }

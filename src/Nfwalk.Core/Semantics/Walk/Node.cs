@@ -19,7 +19,8 @@ public sealed class Node
     public Func<SetMatch, IPacketContext, bool?>? SetTester { get; init; }
     public ConntrackTable Conntrack { get; } = new();
     /// <summary>-m statistic --mode nth counters, one per rule, kept across packets.</summary>
-    internal Dictionary<Match, long> NthCounters { get; } = new(ReferenceEqualityComparer.Instance);
+    internal Dictionary<Match, long> NthCounters => _nth ??= new(ReferenceEqualityComparer.Instance);
+    private Dictionary<Match, long>? _nth;
 
     public Ruleset? RulesFor(IpFamily f) => f == IpFamily.V4 ? Rules4 : Rules6;
 }

@@ -20,13 +20,39 @@ public static class NodeWalker
         options ??= new WalkOptions();
         var ctx = new WalkContext(node, options, spec);
         var rules = node.RulesFor(spec.Family);
+        if (ctx.Fast && rules is not null) ctx.Compiled = CompiledRuleset.For(rules);
         var start = ctx.View();
         foreach (var a in node.Network.Assumptions) ctx.Assumptions.Add(a);
         if (rules is null) ctx.Assumptions.Add($"no {(spec.Family == IpFamily.V4 ? "iptables" : "ip6tables")} rules were given: every table is empty");
         var outcome = spec.IsLocal ? Generated(ctx, rules) : Received(ctx, rules);
+        ctx.ReleaseReturnStack();
         if (ctx.Recording) ctx.Steps.Add(new TraceStep { Kind = StepKind.Outcome, Text = outcome.Text, Mark = Values.Hex(ctx.Mark), ConnMark = ctx.CtMarkText, Packet = ctx.PacketText() });
-        return new WalkTrace(title ?? $"{start.Summary} on {node.Name}", start, ctx.Steps, outcome, ctx.View(), ctx.Assumptions.Distinct().ToList());
+        if (title is null && ctx.Fast) return new WalkTrace(node.Name, start, ctx.Steps, outcome, ctx.View(), Distinct(ctx.Assumptions), defaultTitle: true);
+        return new WalkTrace(title ?? $"{start.Summary} on {node.Name}", start, ctx.Steps, outcome, ctx.View(), Distinct(ctx.Assumptions));
     }
+
+    /// <summary>Enumerable.Distinct: each text once, in first-seen order (a walk has a handful).</summary>
+    private static List<string> Distinct(List<string> items)
+    {
+        // the walk's own list when nothing repeats (nothing adds to it after the walk)
+        bool repeats = false;
+        for (int i = 1; i < items.Count && !repeats; i++)
+            for (int j = 0; j < i; j++) if (items[j] == items[i]) { repeats = true; break; }
+        if (!repeats) return items;
+        var result = new List<string>(items.Count);
+        foreach (var a in items)
+        {
+            bool seen = false;
+            foreach (var b in result) if (b == a) { seen = true; break; }
+            if (!seen) result.Add(a);
+        }
+        return result;
+    }
+
+    private static readonly TableName[] ForwardTables = [TableName.Mangle, TableName.Filter, TableName.Security];
+    private static readonly TableName[] InputTablesLegacy = [TableName.Mangle, TableName.Filter, TableName.Security, TableName.Nat];
+    private static readonly TableName[] InputTablesNft = [TableName.Mangle, TableName.Filter, TableName.Nat, TableName.Security];
+    private static readonly TableName[] LateOutputTables = [TableName.Filter, TableName.Security];
 
     private static WalkOutcome Received(WalkContext ctx, Ruleset? rules)
     {
@@ -46,7 +72,7 @@ public static class NodeWalker
         ctx.OutInterface = route.OutInterface;
         ctx.Hook = Hook.Forward;
         if (ctx.Recording) ctx.Step(StepKind.Hook, $"FORWARD: routed on towards {route.OutInterface}", withPacket: true);
-        foreach (var t in new[] { TableName.Mangle, TableName.Filter, TableName.Security })
+        foreach (var t in ForwardTables)
             if (Run(ctx, rules, t) is { } r) return r;
         return Postrouting(ctx, rules, route);
     }
@@ -55,9 +81,7 @@ public static class NodeWalker
     {
         ctx.Hook = Hook.Input;
         if (ctx.Recording) ctx.Step(StepKind.Hook, "INPUT: delivered to this host", withPacket: true);
-        var order = ctx.Options.LegacyBackend
-            ? new[] { TableName.Mangle, TableName.Filter, TableName.Security, TableName.Nat }
-            : new[] { TableName.Mangle, TableName.Filter, TableName.Nat, TableName.Security };
+        var order = ctx.Options.LegacyBackend ? InputTablesLegacy : InputTablesNft;
         foreach (var t in order)
         {
             var r = t == TableName.Nat ? NatStep(ctx, rules, destination: false) : Run(ctx, rules, t);
@@ -97,7 +121,7 @@ public static class NodeWalker
             if (route.Kind is not (RouteKind.Local or RouteKind.Forward)) return Unroutable(ctx, route);
         }
         // E08b: -o in the remaining OUTPUT tables still sees the first output interface
-        foreach (var t in new[] { TableName.Filter, TableName.Security })
+        foreach (var t in LateOutputTables)
             if (Run(ctx, rules, t) is { } r) return r;
         if (route.Kind == RouteKind.Local)
         {
@@ -119,6 +143,7 @@ public static class NodeWalker
         if (Run(ctx, rules, TableName.Mangle) is { } r1) return r1;
         if (NatStep(ctx, rules, destination: false) is { } r2) return r2;
         Confirm(ctx);
+        if (ctx.Fast) return new WalkOutcome(route.OutInterface, route.Gateway, ctx.State, ctx.CachedPacketText);
         var via = route.Gateway is { } gw ? $"via {gw}" : "directly (on-link)";
         return new WalkOutcome("sent", $"sent out of {route.OutInterface} {via} as {ctx.PacketText()}", route.OutInterface, route.Gateway?.ToString());
     }
@@ -129,12 +154,25 @@ public static class NodeWalker
     /// <summary>Runs one table at the current hook; returns an outcome when the packet's walk ends there.</summary>
     private static WalkOutcome? Run(WalkContext ctx, Ruleset? rules, TableName table)
     {
-        var t = rules?[table];
-        if (t is null) return null;
-        if (t.BuiltinChain(ctx.Hook) is null) return null;
-        ctx.Table = table;
-        ctx.ResetPolicy();
-        var verdict = TableRunner.Run(t, ctx.Hook, ctx);
+        Outcome verdict;
+        if (ctx.Compiled is { } compiled)
+        {
+            var ct = compiled.Table(table);
+            if (ct is null) return null;
+            if (ct.Builtin(ctx.Hook) is null) return null;
+            ctx.Table = table;
+            ctx.ResetPolicy();
+            verdict = TableRunner.RunCompiled(ct, ctx.Hook, ctx);
+        }
+        else
+        {
+            var t = rules?[table];
+            if (t is null) return null;
+            if (t.BuiltinChain(ctx.Hook) is null) return null;
+            ctx.Table = table;
+            ctx.ResetPolicy();
+            verdict = TableRunner.Run(t, ctx.Hook, ctx);
+        }
         switch (verdict)
         {
             case Outcome.Drop:
@@ -150,7 +188,7 @@ public static class NodeWalker
     /// <summary>nf_conntrack_in: find the connection, or start one (NEW), or mark the packet INVALID.</summary>
     private static void ConntrackIn(WalkContext ctx)
     {
-        if (ctx.Untracked) { ctx.Step(StepKind.Conntrack, "conntrack: the packet was exempted in raw (NOTRACK): state UNTRACKED, no NAT, no connection mark"); return; }
+        if (ctx.Untracked) { if (ctx.Recording) ctx.Step(StepKind.Conntrack, "conntrack: the packet was exempted in raw (NOTRACK): state UNTRACKED, no NAT, no connection mark"); return; }
         var tuple = Tuple(ctx);
         var found = ctx.Node.Conntrack.Find(tuple);
         if (found is { } f)
@@ -167,7 +205,7 @@ public static class NodeWalker
                 }
                 if (next != TcpState.Ignore)
                 {
-                    if (next != e.TcpState) ctx.Step(StepKind.Conntrack, $"conntrack: TCP state {TcpStates.Name(e.TcpState)} -> {TcpStates.Name(next)}");
+                    if (next != e.TcpState && ctx.Recording) ctx.Step(StepKind.Conntrack, $"conntrack: TCP state {TcpStates.Name(e.TcpState)} -> {TcpStates.Name(next)}");
                     e.TcpState = next;
                 }
             }
@@ -183,7 +221,7 @@ public static class NodeWalker
             ctx.Entry = ctx.Node.Conntrack.CreateUnconfirmed(tuple);
             if (ctx.Protocol == Protocols.Tcp) ctx.Entry.TcpState = TcpStates.Next(TcpState.None, false, ctx.TcpFlags);
             ctx.CtInfo = CtInfo.New;
-            if (ctx.Recording) ctx.Step(StepKind.Conntrack, $"conntrack: no existing connection: a new (unconfirmed) entry {ctx.Entry.Original} is created: state NEW");
+            if (ctx.Recording) ctx.Step(StepKind.Conntrack, $"conntrack: no existing connection: a new (unconfirmed) entry {(ctx.Fast ? Fmt.Tuple(ctx.Entry.Original) : ctx.Entry.Original.ToString())} is created: state NEW");
         }
         else
         {
@@ -235,8 +273,8 @@ public static class NodeWalker
             if (result is not null) return result;
             var decision = ctx.NatDecision;
             if (decision is not null && !ReferenceEquals(decision, before)) Bind(ctx, e, decision, destination);
-            else if (rules?[TableName.Nat] is not null)
-                if (ctx.Recording) ctx.Step(StepKind.Nat, $"nat {ctx.Hook.ChainName()}: no {(destination ? "destination" : "source")} translation for this connection (recorded: later packets and replies skip the nat chains)");
+            else if (ctx.Recording && rules?[TableName.Nat] is not null)
+                ctx.Step(StepKind.Nat, $"nat {ctx.Hook.ChainName()}: no {(destination ? "destination" : "source")} translation for this connection (recorded: later packets and replies skip the nat chains)");
             if (destination) e.DstNatDone = true; else e.SrcNatDone = true;
         }
         // apply the stored manip for this direction
@@ -258,12 +296,12 @@ public static class NodeWalker
         if (dst is { } d && (d.A != ctx.Destination || d.P != ctx.DestinationPort))
         {
             ctx.Destination = d.A; if (Protocols.HasPorts(ctx.Protocol)) ctx.DestinationPort = d.P;
-            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{what}: destination rewritten to {d.A}{(Protocols.HasPorts(ctx.Protocol) ? ":" + d.P : "")}", withPacket: true);
+            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{what}: destination rewritten to {(ctx.Fast ? Fmt.Address(d.A) : d.A.ToString())}{(Protocols.HasPorts(ctx.Protocol) ? ":" + d.P : "")}", withPacket: true);
         }
         if (src is { } s && (s.A != ctx.Source || s.P != ctx.SourcePort))
         {
             ctx.Source = s.A; if (Protocols.HasPorts(ctx.Protocol)) ctx.SourcePort = s.P;
-            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{what}: source rewritten to {s.A}{(Protocols.HasPorts(ctx.Protocol) ? ":" + s.P : "")}", withPacket: true);
+            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{what}: source rewritten to {(ctx.Fast ? Fmt.Address(s.A) : s.A.ToString())}{(Protocols.HasPorts(ctx.Protocol) ? ":" + s.P : "")}", withPacket: true);
         }
     }
 
@@ -313,7 +351,8 @@ public static class NodeWalker
         }
     }
 
-    private static string At(IpAddress a, ushort p, WalkContext ctx) => Endpoint.Format(a, Protocols.HasPorts(ctx.Protocol) ? p : null);
+    private static string At(IpAddress a, ushort p, WalkContext ctx)
+        => ctx.Fast ? Fmt.Endpoint(a, Protocols.HasPorts(ctx.Protocol) ? p : null) : Endpoint.Format(a, Protocols.HasPorts(ctx.Protocol) ? p : null);
 
     /// <summary>find_best_ips_proto: one address of a range chosen by jhash2 of the source (initval: original destination ^ zone; 0 with --persistent).</summary>
     private static IpAddress PickAddress(NatRange? range, ConnTuple orig, IpAddress keep, WalkContext ctx)
@@ -333,7 +372,7 @@ public static class NodeWalker
         if (ctx.Entry is { Confirmed: false } e && ctx.CtInfo == CtInfo.New)
         {
             ctx.Node.Conntrack.Confirm(e);
-            if (ctx.Recording) ctx.Step(StepKind.Conntrack, $"conntrack: connection {e} confirmed (entered in the table){(e.Mark != 0 ? $" with connection mark {Values.Hex(e.Mark)}" : "")}");
+            if (ctx.Recording) ctx.Step(StepKind.Conntrack, $"conntrack: connection {(ctx.Fast ? Fmt.Entry(e) : e.ToString())} confirmed (entered in the table){(e.Mark != 0 ? $" with connection mark {Values.Hex(e.Mark)}" : "")}");
         }
     }
 
@@ -345,7 +384,7 @@ public static class NodeWalker
         if (ctx.Recording) ctx.Steps.Add(new TraceStep
         {
             Kind = StepKind.Routing, Hook = ctx.Hook.ChainName(), Mark = Values.Hex(ctx.Mark), ConnMark = ctx.CtMarkText,
-            Text = $"routing decision for {ctx.Destination} (mark {Values.Hex(ctx.Mark)}{(iif is null ? ", locally generated" : $", from {iif}")}): {r.Summary}"
+            Text = $"routing decision for {(ctx.Fast ? Fmt.Address(ctx.Destination) : ctx.Destination.ToString())} (mark {Values.Hex(ctx.Mark)}{(iif is null ? ", locally generated" : $", from {iif}")}): {r.Summary}"
                  + (r.Steps.Count > 0 ? " — " + string.Join("; ", r.Steps) : ""),
             RoutingRulePriority = r.RulePriority, RoutingTable = r.Table, Route = r.Route,
         });

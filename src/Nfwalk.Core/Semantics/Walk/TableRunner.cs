@@ -12,6 +12,7 @@ internal static class TableRunner
 {
     private const int MaxSteps = 100_000;
 
+    /// <summary>The straightforward scan: every rule of every chain visited, in order (the reference the fast path must equal).</summary>
     public static Outcome Run(Table table, Hook hook, WalkContext ctx)
     {
         var builtin = table.BuiltinChain(hook);
@@ -19,16 +20,12 @@ internal static class TableRunner
         var stack = new Stack<(Chain Chain, int Next)>();
         var current = builtin;
         int i = 0, steps = 0;
-        bool useIndex = ctx.Options.UseIndex && !ctx.Options.Verbose;
-        var index = useIndex ? ChainIndex.For(current) : null;
         while (steps++ < MaxSteps)
         {
-            if (index is { HasRuns: true }) i = index.Next(i, ctx.Destination);
             if (i >= current.Rules.Count)
             {
                 if (current.IsBuiltin || stack.Count == 0) return Policy(builtin, ctx, current.IsBuiltin ? "end of chain" : $"end of {current.Name}, reached by goto: no return point");
                 (current, i) = stack.Pop();
-                if (useIndex) index = ChainIndex.For(current);
                 continue;
             }
             var rule = current.Rules[i];
@@ -60,8 +57,7 @@ internal static class TableRunner
                     }
                     ctx.RuleStep(rule, true, $"RETURN to {stack.Peek().Chain.Name}");
                     (current, i) = stack.Pop();
-                    if (useIndex) index = ChainIndex.For(current);
-                    break;
+                        break;
                 case Outcome.Jump:
                 case Outcome.Goto:
                     if (table.FindChain(outcome.Chain!) is not { } target)
@@ -74,12 +70,113 @@ internal static class TableRunner
                     ctx.RuleStep(rule, true, outcome.Kind == Outcome.Jump ? $"jump to {target.Name}" : $"goto {target.Name}");
                     if (outcome.Kind == Outcome.Jump) stack.Push((current, i + 1));
                     current = target; i = 0;
-                    if (useIndex) index = ChainIndex.For(current);
+                        break;
+            }
+        }
+        ctx.AddAssumption("the rule walk did not end after 100000 steps (a loop?); treated as DROP");
+        return Outcome.Drop;
+    }
+
+    /// <summary>
+    /// The same walk over the compiled table: chain arrays, resolved jumps, comment matches left out (always true), the
+    /// exact-destination index (not in verbose walks, which list every rule tried), cached step texts, a reused return stack.
+    /// The 100000-step limit counts the rules the index skips, as the scan would have visited them.
+    /// </summary>
+    public static Outcome RunCompiled(CompiledTable table, Hook hook, WalkContext ctx)
+    {
+        var builtin = table.Builtin(hook);
+        if (builtin is null) return Outcome.Accept;
+        var stack = ctx.ReturnStack ?? ctx.BorrowReturnStack();
+        int depth = 0;
+        var current = builtin;
+        int i = 0, steps = 0;
+        bool verbose = ctx.Options.Verbose, recording = ctx.Recording;
+        var index = verbose ? null : current.Index;
+        var rules = current.Rules;
+        while (steps++ < MaxSteps)
+        {
+            if (index is not null)
+            {
+                int j = index.Next(i, ctx.Destination);
+                if (j != i)
+                {
+                    if (steps + (j - i) > MaxSteps) break;
+                    steps += j - i; i = j;
+                }
+            }
+            if (i >= rules.Length)
+            {
+                if (current.IsBuiltin || depth == 0) return Policy(builtin.Chain, ctx, current.IsBuiltin ? "end of chain" : $"end of {current.Name}, reached by goto: no return point");
+                (current, i) = stack[--depth];
+                rules = current.Rules; index = verbose ? null : current.Index;
+                continue;
+            }
+            var cr = rules[i];
+            ctx.CurrentRule = cr.Rule; ctx.CurrentCompiled = cr;
+            bool matched = cr.HeaderMatches(ctx);
+            if (matched)
+                foreach (var m in cr.Matches)
+                    if (!m.Evaluate(ctx)) { matched = false; break; }
+            if (!matched)
+            {
+                if (verbose) ctx.RuleStep(cr, false, null);
+                i++;
+                continue;
+            }
+            var target = cr.Target;
+            var outcome = cr.JumpName is not null ? cr.JumpOutcome : target?.Apply(ctx) ?? TargetOutcome.Continue;
+            switch (outcome.Kind)
+            {
+                case Outcome.Continue:
+                    if (recording) ctx.RuleStep(cr, true, target is null ? "counted, continue" : "continue");
+                    i++;
+                    break;
+                case Outcome.Accept: if (recording) ctx.RuleStep(cr, true, "ACCEPT"); return Outcome.Accept;
+                case Outcome.Drop: if (recording) ctx.RuleStep(cr, true, "DROP"); return Outcome.Drop;
+                case Outcome.Queue: if (recording) ctx.RuleStep(cr, true, "QUEUE"); return Outcome.Queue;
+                case Outcome.Return:
+                    if (depth == 0)
+                    {
+                        if (recording) ctx.RuleStep(cr, true, current.IsBuiltin ? "RETURN in a builtin chain: policy applies" : "RETURN with no return point: policy applies");
+                        return Policy(builtin.Chain, ctx, "RETURN");
+                    }
+                    if (recording) ctx.RuleStep(cr, true, cr.Texts.ReturnVerdict(stack[depth - 1].Chain.Name));
+                    (current, i) = stack[--depth];
+                    rules = current.Rules; index = verbose ? null : current.Index;
+                    break;
+                case Outcome.Jump:
+                case Outcome.Goto:
+                    var name = outcome.Chain!;
+                    bool resolved = cr.JumpName is { } jn && jn == name;
+                    var next = resolved ? cr.JumpChain : table.Find(name);
+                    if (next is null)
+                    {
+                        ctx.RuleStep(cr, true, $"jump to {name}, which is not in the input: assumed to return without effect");
+                        ctx.AddAssumption($"chain {name} is not in the input; its rules are unknown and assumed to do nothing");
+                        i++;
+                        break;
+                    }
+                    if (recording) ctx.RuleStep(cr, true, cr.Texts.JumpVerdict(outcome.Kind == Outcome.Jump, next.Name));
+                    if (outcome.Kind == Outcome.Jump)
+                    {
+                        if (depth == stack.Length) ctx.ReturnStack = stack = GrowStack(stack);
+                        stack[depth++] = (current, i + 1);
+                    }
+                    current = next; i = 0;
+                    rules = resolved ? cr.JumpRules! : current.Rules;
+                    index = verbose ? null : resolved ? cr.JumpIndex : current.Index;
                     break;
             }
         }
         ctx.AddAssumption("the rule walk did not end after 100000 steps (a loop?); treated as DROP");
         return Outcome.Drop;
+    }
+
+    private static (CompiledChain Chain, int Next)[] GrowStack((CompiledChain Chain, int Next)[] stack)
+    {
+        var bigger = new (CompiledChain Chain, int Next)[stack.Length * 2];
+        Array.Copy(stack, bigger, stack.Length);
+        return bigger;
     }
 
     private static Outcome Policy(Chain builtin, WalkContext ctx, string why)

@@ -1,0 +1,242 @@
+using System.Runtime.CompilerServices;
+using Nfwalk.Model;
+using Nfwalk.Model.Evaluation;
+using Nfwalk.Model.Matches;
+using Nfwalk.Model.Net;
+using Nfwalk.Model.Targets;
+using Nfwalk.Parsing.Iptables;
+
+namespace Nfwalk.Semantics.Walk;
+
+/// <summary>
+/// A ruleset prepared for fast walks: per table its chains as arrays, jump targets resolved to chains, the exact-destination
+/// index of each chain, and the texts trace steps repeat (rule location, "nat KUBE-SERVICES rule 5 matches: jump to X").
+/// Built once per <see cref="Ruleset"/> (one cache entry per ruleset, not per chain: thousands of weak entries would be
+/// scanned by every garbage collection). Nothing here changes an answer: the same matches and targets run in the same order
+/// as the straightforward scan (<see cref="WalkOptions.UseIndex"/> = false), which is kept as the reference.
+/// </summary>
+internal sealed class CompiledRuleset
+{
+    private static readonly ConditionalWeakTable<Ruleset, CompiledRuleset> Cache = new();
+    private static readonly object NoTable = new();
+    private readonly Ruleset _ruleset;
+    private readonly object?[] _tables = new object?[5];
+
+    private CompiledRuleset(Ruleset ruleset) => _ruleset = ruleset;
+
+    public static CompiledRuleset For(Ruleset ruleset) => Cache.GetValue(ruleset, r => new CompiledRuleset(r));
+
+    /// <summary>The table as <c>ruleset[name]</c> finds it, compiled; null when there is none.</summary>
+    public CompiledTable? Table(TableName name)
+    {
+        var t = Volatile.Read(ref _tables[(int)name]);
+        if (t is null)
+        {
+            t = (object?)(_ruleset[name] is { } table ? new CompiledTable(table) : null) ?? NoTable;
+            t = Interlocked.CompareExchange(ref _tables[(int)name], t, null) ?? t;
+        }
+        return t as CompiledTable;
+    }
+}
+
+internal sealed class CompiledTable
+{
+    private readonly CompiledChain?[] _builtins = new CompiledChain?[5];
+    private readonly Dictionary<string, CompiledChain> _byName;
+
+    public Table Table { get; }
+    public TableName Name { get; }
+    public string NameText { get; }
+
+    public CompiledTable(Table table)
+    {
+        Table = table; Name = table.Name; NameText = table.Name.Name();
+        var compiled = new Dictionary<Chain, CompiledChain>(table.Chains.Count, ReferenceEqualityComparer.Instance);
+        _byName = new Dictionary<string, CompiledChain>(table.Chains.Count, StringComparer.Ordinal);
+        foreach (var c in table.Chains)
+        {
+            if (!compiled.TryGetValue(c, out var cc)) compiled[c] = cc = new CompiledChain(c, this);
+            _byName.TryAdd(c.Name, cc); // Table.FindChain: the first chain of that name
+        }
+        foreach (var h in Hooks.All)
+            if (table.BuiltinChain(h) is { } b) _builtins[(int)h] = compiled[b];
+        foreach (var cc in compiled.Values)
+            foreach (var r in cc.Rules)
+                if (r.JumpName is { } n) r.JumpChain = Find(n);
+    }
+
+    public CompiledChain? Builtin(Hook hook) => _builtins[(int)hook];
+
+    /// <summary>As <see cref="Model.Table.FindChain"/>.</summary>
+    public CompiledChain? Find(string name) => _byName.GetValueOrDefault(name);
+}
+
+internal sealed class CompiledChain
+{
+    public Chain Chain { get; }
+    public string Name { get; }
+    public bool IsBuiltin { get; }
+    public CompiledRule[] Rules { get; }
+    /// <summary>Null when the chain has no run of exact-destination rules long enough to index.</summary>
+    public ChainIndex? Index { get; }
+
+    public CompiledChain(Chain chain, CompiledTable table)
+    {
+        Chain = chain; Name = chain.Name; IsBuiltin = chain.IsBuiltin;
+        var rules = new CompiledRule[chain.Rules.Count];
+        for (int i = 0; i < rules.Length; i++) rules[i] = new CompiledRule(chain.Rules[i], table);
+        foreach (var r in rules) r.BuildMatches();
+        Rules = rules;
+        var index = new ChainIndex(chain);
+        Index = index.HasRuns ? index : null;
+    }
+}
+
+internal sealed class CompiledRule
+{
+    // The rule's leading -s, -d, -p and plain -m tcp tests, folded in (copies of the matches' immutable values; the same
+    // tests as AddressMatch.Evaluate = IpPrefix.Contains ^ negated, ProtocolMatch.Evaluate and TcpMatch.Evaluate): a rule that fails on them is rejected
+    // without reaching its match objects. Only a leading run of these pure header tests is folded, so every other match
+    // is still evaluated exactly when the straightforward scan evaluates it (side effects such as assumptions and counters).
+    private readonly bool _hasSource, _sourceNegated, _hasDestination, _destinationNegated, _hasProtocol, _protocolNegated;
+    private readonly IpFamily _sourceFamily, _destinationFamily;
+    private readonly byte _protocol;
+    // a leading "-m tcp" with only --sport/--dport (no flags, no option: a pure test), as TcpMatch.Evaluate tests it
+    private readonly bool _hasTcp, _tcpSourceNegated, _tcpDestinationNegated;
+    private readonly PortRange? _tcpSource, _tcpDestination;
+    private readonly UInt128 _sourceMask, _sourceNet, _destinationMask, _destinationNet;
+    private readonly int _firstMatch;
+    private RuleTexts? _texts;
+
+    public Rule Rule { get; }
+    /// <summary>The matches still to evaluate after the header tests, in order, without the comment matches (always true, no effect).</summary>
+    public Match[] Matches { get; private set; } = [];
+    public Target? Target { get; }
+    /// <summary>The chain a -j/-g names, and the chain it resolves to in this table (null: not in the input).</summary>
+    public string? JumpName { get; }
+    public CompiledChain? JumpChain
+    {
+        get => _jumpChain;
+        set { _jumpChain = value; JumpRules = value?.Rules; JumpIndex = value?.Index; }
+    }
+    private CompiledChain? _jumpChain;
+    /// <summary>The jump target's rules and index, kept here too: entering the chain then needs no visit to the chain object.</summary>
+    public CompiledRule[]? JumpRules { get; private set; }
+    public ChainIndex? JumpIndex { get; private set; }
+    public CompiledTable Table { get; }
+
+    public CompiledRule(Rule rule, CompiledTable table)
+    {
+        Rule = rule; Table = table; Target = rule.Target;
+        var matches = rule.Matches;
+        int i = 0;
+        for (; i < matches.Count; i++)
+        {
+            var m = matches[i];
+            if (m is CommentMatch) continue;
+            if (m is AddressMatch { Direction: Direction.Source } s && !_hasSource)
+            {
+                _hasSource = true; _sourceNegated = s.Negated; _sourceFamily = s.Prefix.Family;
+                _sourceMask = s.Prefix.Mask; _sourceNet = s.Prefix.Address.Value & _sourceMask;
+            }
+            else if (m is AddressMatch { Direction: Direction.Destination } d && !_hasDestination)
+            {
+                _hasDestination = true; _destinationNegated = d.Negated; _destinationFamily = d.Prefix.Family;
+                _destinationMask = d.Prefix.Mask; _destinationNet = d.Prefix.Address.Value & _destinationMask;
+            }
+            else if (m is ProtocolMatch p && !_hasProtocol) { _hasProtocol = true; _protocolNegated = p.Negated; _protocol = p.Protocol; }
+            else if (m is TcpMatch { HasFlags: false, TcpOption: null } t && !_hasTcp)
+            {
+                _hasTcp = true; _tcpSource = t.SourcePorts; _tcpSourceNegated = t.SourceNegated;
+                _tcpDestination = t.DestinationPorts; _tcpDestinationNegated = t.DestinationNegated;
+            }
+            else break;
+        }
+        _firstMatch = i;
+        if (rule.Target is JumpTarget j) { JumpName = j.Chain; JumpIsGoto = j.IsGoto; }
+    }
+
+    /// <summary>For a -j/-g rule: what JumpTarget.Apply returns (it reads nothing of the packet), without reaching the target object.</summary>
+    public TargetOutcome JumpOutcome => new(JumpIsGoto ? Outcome.Goto : Outcome.Jump, JumpName);
+    public bool JumpIsGoto { get; }
+
+    /// <summary>The assumption this rule's match made in the last walk that asked (fast path), to reuse its texts.</summary>
+    public AssumeText? LastAssume { get; set; }
+
+    /// <summary>Made after all rules of a chain, so that the rules themselves lie side by side in memory.</summary>
+    public void BuildMatches()
+    {
+        var matches = Rule.Matches;
+        int n = 0;
+        for (int i = _firstMatch; i < matches.Count; i++) if (matches[i] is not CommentMatch) n++;
+        if (n == 0) return;
+        var a = new Match[n];
+        n = 0;
+        for (int i = _firstMatch; i < matches.Count; i++) if (matches[i] is not CommentMatch) a[n++] = matches[i];
+        Matches = a;
+    }
+
+    /// <summary>The folded header tests (true when there are none).</summary>
+    public bool HeaderMatches(WalkContext ctx)
+    {
+        if (_hasSource)
+        {
+            var a = ctx.Source;
+            if ((a.Family == _sourceFamily && (a.Value & _sourceMask) == _sourceNet) == _sourceNegated) return false;
+        }
+        if (_hasDestination)
+        {
+            var a = ctx.Destination;
+            if ((a.Family == _destinationFamily && (a.Value & _destinationMask) == _destinationNet) == _destinationNegated) return false;
+        }
+        if (_hasProtocol && (ctx.Protocol == _protocol) == _protocolNegated) return false;
+        if (_hasTcp && (ctx.IsFragment || ctx.Protocol != Protocols.Tcp
+            || !PortOptions.Test(_tcpSource, _tcpSourceNegated, ctx.SourcePort) || !PortOptions.Test(_tcpDestination, _tcpDestinationNegated, ctx.DestinationPort)))
+            return false;
+        return true;
+    }
+
+    /// <summary>The texts of this rule's trace steps, made when a walk first needs them.</summary>
+    public RuleTexts Texts => _texts ??= new RuleTexts(this);
+}
+
+/// <summary>A rule's trace texts ("nat KUBE-SERVICES rule 5 matches: jump to X"), each kept after its first use.</summary>
+internal sealed class RuleTexts(CompiledRule rule)
+{
+    private string? _location, _noMatchText;
+    private JumpText? _jumpVerdict;
+    private Texts? _matched, _returnVerdict;
+
+    public string Location => _location ??= rule.Rule.Location.ToString();
+
+    public string NoMatchText => _noMatchText ??= $"{rule.Table.NameText} {rule.Rule.ChainName} rule {rule.Rule.Number} does not match";
+
+    /// <summary>"jump to X" / "goto X" for the chain this rule's target names.</summary>
+    public string JumpVerdict(bool isJump, string target)
+    {
+        var t = _jumpVerdict;
+        if (t is null || t.IsJump != isJump || t.Target != target) _jumpVerdict = t = new JumpText(isJump, target, isJump ? $"jump to {target}" : $"goto {target}");
+        return t.Text;
+    }
+
+    public string ReturnVerdict(string caller)
+    {
+        var t = _returnVerdict;
+        if (t is null || t.Key != caller) _returnVerdict = t = new Texts(caller, $"RETURN to {caller}");
+        return t.Text;
+    }
+
+    /// <summary>The rule step's text for a match with this verdict (the last one is kept: a rule almost always has one).</summary>
+    public string MatchedText(string verdict)
+    {
+        var t = _matched;
+        if (t is null || t.Key != verdict) _matched = t = new Texts(verdict, $"{rule.Table.NameText} {rule.Rule.ChainName} rule {rule.Rule.Number} matches: {verdict}");
+        return t.Text;
+    }
+
+    private sealed record Texts(string Key, string Text);
+    private sealed record JumpText(bool IsJump, string Target, string Text);
+}
+
+/// <summary>An assumption's key, location and text for one match at one hook and table, kept for the next walk that asks the same.</summary>
+internal sealed record AssumeText(Match Match, Hook Hook, TableName Table, bool Default, string Why, string Key, string At, bool Flipped, string Text);
