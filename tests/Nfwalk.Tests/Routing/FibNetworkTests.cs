@@ -39,7 +39,7 @@ public class FibNetworkTests
         var pod = snap.Routing.Interface("veth5c2d7e01")!;
         Assert.Equal(InterfaceKind.Veth, pod.Kind);
         Assert.True(pod.Link!.InOtherNamespace);
-        Assert.Equal("cni-1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d", pod.Link.Netns);
+        Assert.Equal("cni-603d098f-664b-4627-9a4d-57a23fa0196f", pod.Link.Netns);
         Assert.True(snap.IpForward);
         Assert.Empty(snap.Network.Assumptions);
     }

@@ -189,6 +189,14 @@ public static class NodeWalker
     private static void ConntrackIn(WalkContext ctx)
     {
         if (ctx.Untracked) { if (ctx.Recording) ctx.Step(StepKind.Conntrack, "conntrack: the packet was exempted in raw (NOTRACK): state UNTRACKED, no NAT, no connection mark"); return; }
+        if (!ctx.Options.LegacyBackend && ctx.Node.RulesFor(ctx.Family) is { } rs && !ConntrackDemand.NeedsConntrack(rs))
+        {
+            // nf_ct_netns_get: no rule of this namespace uses conntrack, so its hooks are not registered here
+            ctx.CtInfo = CtInfo.Untracked;
+            ctx.Assumptions.Add($"conntrack taken as inactive on {ctx.Node.Name}: no rule in its iptables-save uses it (nftables tables, IPVS or another program outside the dump could still switch it on)");
+            if (ctx.Recording) ctx.Step(StepKind.Conntrack, "conntrack: not active in this network namespace — none of its rules uses connection tracking (no NAT, CT, CONNMARK, connmark, conntrack or state), and the kernel tracks connections only where something asks for it: no entry, no NAT");
+            return;
+        }
         var tuple = Tuple(ctx);
         var found = ctx.Node.Conntrack.Find(tuple);
         if (found is { } f)
