@@ -8,7 +8,7 @@
 #  default via 10.1.0.1    eth0 192.0.2.1/24 + 192.0.2.11/24 ───veth───  eth0 192.0.2.2/24                 default via 10.2.0.1
 #                          lo 198.51.100.1/32                                                              listens 10.2.0.2:8080
 #                          vx0 10.9.0.1/30 vxlan 42 remote 192.0.2.2     vx0 10.9.0.2/30 vxlan 42 remote 192.0.2.1
-#                          (dstport 4789, nolearning)                    (dstport 4789, nolearning)
+#                          (dstport 4789, nolearning)                    (dstport 4789, nolearning, srcport 5000 5010)
 #  n1: rule fwmark 0x100/0x100 lookup 100; table 100: 10.2.0.0/24 via 10.9.0.2 dev vx0, 192.0.2.2 dev eth0 src 198.51.100.1
 #      (no route to 10.2.0.0/24 in main: only the mark gets the inner into the tunnel, and the outer, which keeps the
 #      mark, is routed by table 100 too: source 198.51.100.1); nat: DNAT 10.96.0.10:80 -> 10.2.0.2:8080 on the inner,
@@ -90,7 +90,7 @@ neigh add 192.0.2.2 lladdr 02:00:00:0f:02:50 dev eth0 nud permanent
 neigh add 10.9.0.2 lladdr 02:00:00:0f:02:42 dev vx0 nud permanent
 EOF
 must ip -n "$N2" -batch - <<EOF
-link add vx0 address 02:00:00:0f:02:42 type vxlan id 42 remote 192.0.2.1 dstport 4789 nolearning
+link add vx0 address 02:00:00:0f:02:42 type vxlan id 42 remote 192.0.2.1 dstport 4789 nolearning srcport 5000 5010
 addr add 192.0.2.2/24 dev eth0
 addr add 10.9.0.2/30 dev vx0
 addr add 10.2.0.1/24 dev vs noprefixroute
