@@ -64,6 +64,22 @@ public class FabricKernelDifferentialTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// The same comparison on a run of fabric-diff.sh recorded on Linux 6.18 (snapshots, counters, captures and the
+    /// sockets' view in Data/scenarios/fabric-diff-kernel-run), so that machines that cannot create namespaces still
+    /// check the walk against what the kernel did. It holds the case nfwalk once got wrong: the outer source port range
+    /// (node1's ip_local_port_range 61000 61009 → the kernel's 61004; node2's vx0 srcport 5000 5010 → 5007), which nfwalk
+    /// stated as 32768-60998 for every VXLAN device.
+    /// </summary>
+    [Fact]
+    public void A_recorded_kernel_run_of_the_fabric_still_walks_as_the_kernel_did()
+    {
+        var report = Compare(Repo.Path_("tests", "Nfwalk.Tests", "Data", "scenarios", "fabric-diff-kernel-run"));
+        output.WriteLine(report.Text);
+        Assert.True(report.Differences.Count == 0,
+            $"nfwalk and the recorded kernel run disagree ({report.Differences.Count}):\n  {string.Join("\n  ", report.Differences)}\n\n{report.Text}");
+    }
+
     private sealed record Report(List<string> Differences, string Text);
 
     /// <summary>A rule or a builtin chain's policy in one host's tables.</summary>
@@ -161,7 +177,7 @@ public class FabricKernelDifferentialTests(ITestOutputHelper output)
             var f = hop.Trace.Final;
             var dev = leg.Journey.Hops[index - 1].Trace.Outcome.Interface;
             var tun = dev is null ? null : host.InterfaceNamed(dev)?.Tunnel;
-            var (min, max) = tun is null ? ((ushort)0, (ushort)0) : Encapsulation.SourcePortRange(tun);
+            var (min, max) = tun is null ? ((ushort)0, (ushort)0) : Encapsulation.SourcePortRange(tun, host);
             text.AppendLine($"  {leg.Label} via {encapsulator}:{dev}: nfwalk udp {f.Source}:{f.SourcePort} -> {f.Destination}:{f.DestinationPort} VNI {tun?.Vni} (source port hashed into {min}-{max})");
             if (f.SourcePort is not { } sp || sp < min || sp > max) diffs.Add($"{leg.Label}: nfwalk's own stand-in source port {f.SourcePort} is outside the range it states ({min}-{max})");
         }
@@ -174,7 +190,7 @@ public class FabricKernelDifferentialTests(ITestOutputHelper output)
         if (ours.Select(o => o.Hop.Trace.Final.SourcePort).Distinct().Count() != 1) diffs.Add($"nfwalk's outer packets from {encapsulator} have different source ports for one inner flow");
         var o0 = ours[0].Hop;
         var t0 = host.InterfaceNamed(ours[0].Leg.Journey.Hops[ours[0].Index - 1].Trace.Outcome.Interface!)?.Tunnel;
-        var (lo, hi) = t0 is null ? ((ushort)0, (ushort)0) : Encapsulation.SourcePortRange(t0);
+        var (lo, hi) = t0 is null ? ((ushort)0, (ushort)0) : Encapsulation.SourcePortRange(t0, host);
         var k0 = kernel[0];
         void Same(string what, string? kv, string? nv) { if (kv != nv) diffs.Add($"outer packet from {encapsulator}: {what} is {kv} in the kernel, {nv} in nfwalk"); }
         Same("source", k0["src"], o0.Trace.Final.Source);

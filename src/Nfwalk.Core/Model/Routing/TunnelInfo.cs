@@ -18,6 +18,12 @@ public sealed record TunnelInfo(
     string? UnderlayDevice,
     bool External)
 {
+    /// <summary>
+    /// The device's <c>srcport MIN MAX</c> (VXLAN <c>IFLA_VXLAN_PORT_RANGE</c>, <c>ip -d link</c> prints it only when set;
+    /// JSON <c>port_range</c>): the outer source port is hashed into [MIN, MAX−1]. Null when not set (docs/tunnels.md fact 15).
+    /// </summary>
+    public (ushort Low, ushort High)? SourcePorts { get; init; }
+
     public override string ToString()
     {
         var parts = new List<string> { Kind };
@@ -27,6 +33,7 @@ public sealed record TunnelInfo(
         if (Group is { } g) parts.Add($"group {g}");
         if (Local is { } l) parts.Add($"local {l}");
         if (UnderlayDevice is { } d) parts.Add($"dev {d}");
+        if (SourcePorts is { } sp) parts.Add($"srcport {sp.Low} {sp.High}");
         if (DestinationPort is { } p) parts.Add($"dstport {p}");
         return string.Join(' ', parts);
     }

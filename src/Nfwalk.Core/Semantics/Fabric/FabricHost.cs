@@ -19,6 +19,12 @@ public sealed class FabricHost
     public required IReadOnlyList<Interface> Interfaces { get; init; }
     public required WalkOptions Options { get; init; }
 
+    /// <summary>
+    /// net.ipv4.ip_local_port_range of this namespace from the snapshot's sysctl.txt (null when the snapshot does not say):
+    /// a VXLAN device without <c>srcport</c> hashes its outer source port into it (docs/tunnels.md fact 15).
+    /// </summary>
+    public (ushort Low, ushort High)? LocalPortRange { get; init; }
+
     public string Name => Spec.Name;
 
     public Interface? InterfaceNamed(string name) => Interfaces.FirstOrDefault(i => i.Name == name);

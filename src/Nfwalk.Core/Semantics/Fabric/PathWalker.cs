@@ -65,9 +65,13 @@ public static class PathWalker
                     {
                         if (tun.Remote is not { } remote)
                             return End(JourneyEndKind.LeftScenario, host, $"routed into {iface} ({tun.Kind}{(tun.External ? ", external: the remote comes from a lightweight-tunnel route or eBPF" : " without a remote")}): nfwalk cannot tell where the outer packet goes");
-                        var encap = new Encapsulation(iface, tun, remote, Encapsulation.SourcePortFor(tun, final), Encapsulation.PortOf(tun), final);
-                        var (pmin, pmax) = Encapsulation.SourcePortRange(tun);
-                        assumptions.Add($"{encap.KindName} outer source port: the kernel hashes the inner flow into {pmin}-{pmax} (udp_flow_src_port, per-boot random seed); {encap.OuterSourcePort} stands for it (the same for every packet of the flow)");
+                        var encap = new Encapsulation(iface, tun, remote, Encapsulation.SourcePortFor(tun, final, host), Encapsulation.PortOf(tun), final);
+                        var (pmin, pmax) = Encapsulation.SourcePortRange(tun, host);
+                        var from = tun.SourcePorts is { } sp && sp.Low < sp.High ? $"{iface}'s srcport {sp.Low} {sp.High}"
+                            : tun.Kind != "vxlan" ? "the GENEVE default 1-65535"
+                            : host.LocalPortRange is { } lpr ? $"{host.Name}'s net.ipv4.ip_local_port_range {lpr.Low} {lpr.High}"
+                            : $"net.ipv4.ip_local_port_range, not in {host.Name}'s snapshot: the default 32768 60999 assumed";
+                        assumptions.Add($"{encap.KindName} outer source port: the kernel hashes the inner flow into {pmin}-{pmax} ({from}; udp_flow_src_port, per-boot random seed); {encap.OuterSourcePort} stands for it (the same for every packet of the flow)");
                         carried.Push((encap, host));
                         // the outer packet is the host's own (ip_local_out from iptunnel_xmit): source chosen by its route
                         // lookup (no "local" on the device) unless the device has one; the skb mark goes with it
