@@ -13,9 +13,11 @@
 #      (no route to 10.2.0.0/24 in main: only the mark gets the inner into the tunnel, and the outer, which keeps the
 #      mark, is routed by table 100 too: source 198.51.100.1); nat: DNAT 10.96.0.10:80 -> 10.2.0.2:8080 on the inner,
 #      SNAT of the outer to 192.0.2.11 in POSTROUTING; connmark saves 0x100 and restores it on the reply from vx0;
+#      mangle POSTROUTING -o vx0 adds 0x400 after the inner's route decision: the outer carries 0x500 (the mark at
+#      vxlan_xmit time, docs/tunnels.md fact 6) and its route lookup still takes rule 100;
 #      ip_local_port_range 61000 61009 (the outer source port range)
-#  n2: mangle marks the arriving outer 0x77/0xff; the decapsulated inner keeps it, connmark saves it, the reply from vs
-#      gets it back; rule fwmark 0x77/0xff lookup 77; table 77: 10.2.0.0/24 dev vs (main has no route to it);
+#  n2: mangle PREROUTING marks the arriving outer 0x77/0xff, mangle INPUT adds 0x1000; the decapsulated inner has the
+#      outer's mark after INPUT, 0x1077 (fact 26), connmark saves it, the reply from vs gets it back; rule fwmark 0x77/0xff lookup 77; table 77: 10.2.0.0/24 dev vs (main has no route to it);
 #      main: 10.1.0.0/24 via 10.9.0.1 dev vx0; filter INPUT policy DROP except UDP 4789
 #
 # The client connect()s from 10.1.0.2:40000 to 10.96.0.10:80 (SYN, SYN-ACK, ACK); nothing else moves (IPv6 off, static
@@ -153,10 +155,11 @@ COMMIT
 -A INPUT -p udp -m udp --dport 4789 -m conntrack --ctstate NEW -m comment --comment n1_in_outer_reply_new
 -A FORWARD -i vc -o vx0 -m mark --mark 0x100 -m comment --comment n1_fwd_inner_marked
 -A FORWARD -i vx0 -o vc -m mark --mark 0x100 -m comment --comment n1_fwd_reply_marked
--A OUTPUT -s 198.51.100.1/32 -o eth0 -p udp -m udp --dport 4789 -m mark --mark 0x100 -m conntrack --ctstate NEW -m comment --comment n1_out_outer_marked_table100_src
+-A OUTPUT -s 198.51.100.1/32 -o eth0 -p udp -m udp --dport 4789 -m mark --mark 0x500 -m conntrack --ctstate NEW -m comment --comment n1_out_outer_postrouting_mark_table100_src
 -A OUTPUT -p udp -m udp --dport 4789 -m mark --mark 0x0 -m comment --comment n1_out_outer_mark0_never
 -A POSTROUTING -d 10.2.0.2/32 -o vx0 -p tcp -m mark --mark 0x100 -m comment --comment n1_post_inner_dnatted_marked
--A POSTROUTING -s 198.51.100.1/32 -d 192.0.2.2/32 -o eth0 -p udp -m udp --dport 4789 -m mark --mark 0x100 -m comment --comment n1_post_outer_marked
+-A POSTROUTING -o vx0 -j MARK --set-xmark 0x400/0x400
+-A POSTROUTING -s 198.51.100.1/32 -d 192.0.2.2/32 -o eth0 -p udp -m udp --dport 4789 -m mark --mark 0x500 -m comment --comment n1_post_outer_marked
 -A POSTROUTING -s 10.96.0.10/32 -o vc -m mark --mark 0x100 -m comment --comment n1_post_reply_unnatted
 COMMIT
 *nat
@@ -194,16 +197,17 @@ COMMIT
 :POSTROUTING ACCEPT [0:0]
 -A PREROUTING -i eth0 -p udp -m udp --dport 4789 -j MARK --set-xmark 0x77/0xff
 -A PREROUTING -i vx0 -m mark --mark 0x77/0xff -m conntrack --ctstate NEW -j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff
--A PREROUTING -i vx0 -m mark --mark 0x77 -m comment --comment n2_pre_inner_kept_outer_mark
+-A PREROUTING -i vx0 -m mark --mark 0x1077 -m comment --comment n2_pre_inner_kept_outer_mark_after_input
 -A PREROUTING -i vx0 -m mark --mark 0x0 -m comment --comment n2_pre_inner_mark0_never
 -A PREROUTING -i vs -j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff
--A PREROUTING -i vs -m mark --mark 0x77 -m conntrack --ctstate ESTABLISHED --ctdir REPLY -m comment --comment n2_pre_reply_mark_restored
+-A PREROUTING -i vs -m mark --mark 0x1077 -m conntrack --ctstate ESTABLISHED --ctdir REPLY -m comment --comment n2_pre_reply_mark_restored
 -A INPUT -p udp -m udp --dport 4789 -m mark --mark 0x77 -m conntrack --ctstate NEW -m comment --comment n2_in_outer_marked_new
+-A INPUT -p udp -m udp --dport 4789 -j MARK --set-xmark 0x1000/0x1000
 -A FORWARD -i vx0 -o vs -m comment --comment n2_fwd_inner
 -A FORWARD -i vs -o vx0 -m comment --comment n2_fwd_reply
--A OUTPUT -s 192.0.2.2/32 -d 192.0.2.1/32 -o eth0 -p udp -m udp --dport 4789 -m mark --mark 0x77 -m comment --comment n2_out_outer_reply_marked
--A POSTROUTING -o eth0 -p udp -m udp --dport 4789 -m mark --mark 0x77 -m comment --comment n2_post_outer_reply_marked
--A POSTROUTING -o vx0 -m mark --mark 0x77 -m comment --comment n2_post_reply_inner_marked
+-A OUTPUT -s 192.0.2.2/32 -d 192.0.2.1/32 -o eth0 -p udp -m udp --dport 4789 -m mark --mark 0x1077 -m comment --comment n2_out_outer_reply_marked
+-A POSTROUTING -o eth0 -p udp -m udp --dport 4789 -m mark --mark 0x1077 -m comment --comment n2_post_outer_reply_marked
+-A POSTROUTING -o vx0 -m mark --mark 0x1077 -m comment --comment n2_post_reply_inner_marked
 COMMIT
 *filter
 :INPUT DROP [0:0]

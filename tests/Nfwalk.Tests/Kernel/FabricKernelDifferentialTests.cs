@@ -68,7 +68,7 @@ public class FabricKernelDifferentialTests(ITestOutputHelper output)
     /// The same comparison on a run of fabric-diff.sh recorded on Linux 6.18 (snapshots, counters, captures and the
     /// sockets' view in Data/scenarios/fabric-diff-kernel-run), so that machines that cannot create namespaces still
     /// check the walk against what the kernel did. It holds the case nfwalk once got wrong: the outer source port range
-    /// (node1's ip_local_port_range 61000 61009 → the kernel's 61004; node2's vx0 srcport 5000 5010 → 5007), which nfwalk
+    /// (node1's ip_local_port_range 61000 61009 → the kernel's 61001; node2's vx0 srcport 5000 5010 → 5004), which nfwalk
     /// stated as 32768-60998 for every VXLAN device.
     /// </summary>
     [Fact]
