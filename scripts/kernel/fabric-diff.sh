@@ -8,7 +8,7 @@
 #  default via 10.1.0.1    eth0 192.0.2.1/24 + 192.0.2.11/24 ───veth───  eth0 192.0.2.2/24                 default via 10.2.0.1
 #                          lo 198.51.100.1/32                                                              listens 10.2.0.2:8080
 #                          vx0 10.9.0.1/30 vxlan 42 remote 192.0.2.2     vx0 10.9.0.2/30 vxlan 42 remote 192.0.2.1
-#                          (dstport 4789, nolearning)                    (dstport 4789, nolearning, srcport 5000 5010)
+#                          (dstport 4789, nolearning)                    (dstport 4789, srcport 5000 5010, learning)
 #  n1: rule fwmark 0x100/0x100 lookup 100; table 100: 10.2.0.0/24 via 10.9.0.2 dev vx0, 192.0.2.2 dev eth0 src 198.51.100.1
 #      (no route to 10.2.0.0/24 in main: only the mark gets the inner into the tunnel, and the outer, which keeps the
 #      mark, is routed by table 100 too: source 198.51.100.1); nat: DNAT 10.96.0.10:80 -> 10.2.0.2:8080 on the inner,
@@ -18,7 +18,8 @@
 #      ip_local_port_range 61000 61009 (the outer source port range)
 #  n2: mangle PREROUTING marks the arriving outer 0x77/0xff, mangle INPUT adds 0x1000; the decapsulated inner has the
 #      outer's mark after INPUT, 0x1077 (fact 26), connmark saves it, the reply from vs gets it back; rule fwmark 0x77/0xff lookup 77; table 77: 10.2.0.0/24 dev vs (main has no route to it);
-#      main: 10.1.0.0/24 via 10.9.0.1 dev vx0; filter INPUT policy DROP except UDP 4789
+#      main: 10.1.0.0/24 via 10.9.0.1 dev vx0; filter INPUT policy DROP except UDP 4789; vx0 learns (the default): the
+#      SYN's outer came from 192.0.2.11 (node1's SNAT), so the SYN-ACK's outer goes to 192.0.2.11, not to remote 192.0.2.1
 #
 # The client connect()s from 10.1.0.2:40000 to 10.96.0.10:80 (SYN, SYN-ACK, ACK); nothing else moves (IPv6 off, static
 # neighbours everywhere, no ARP). OUTDIR receives:
@@ -92,7 +93,7 @@ neigh add 192.0.2.2 lladdr 02:00:00:0f:02:50 dev eth0 nud permanent
 neigh add 10.9.0.2 lladdr 02:00:00:0f:02:42 dev vx0 nud permanent
 EOF
 must ip -n "$N2" -batch - <<EOF
-link add vx0 address 02:00:00:0f:02:42 type vxlan id 42 remote 192.0.2.1 dstport 4789 nolearning srcport 5000 5010
+link add vx0 address 02:00:00:0f:02:42 type vxlan id 42 remote 192.0.2.1 dstport 4789 srcport 5000 5010
 addr add 192.0.2.2/24 dev eth0
 addr add 10.9.0.2/30 dev vx0
 addr add 10.2.0.1/24 dev vs noprefixroute
@@ -104,6 +105,7 @@ rule add pref 100 fwmark 0x77/0xff lookup 77
 route add table 77 10.2.0.0/24 dev vs src 10.2.0.1
 route add 10.1.0.0/24 via 10.9.0.1 dev vx0
 neigh add 192.0.2.1 lladdr 02:00:00:0f:01:50 dev eth0 nud permanent
+neigh add 192.0.2.11 lladdr 02:00:00:0f:01:50 dev eth0 nud permanent
 neigh add 10.9.0.1 lladdr 02:00:00:0f:01:42 dev vx0 nud permanent
 neigh add 10.2.0.2 lladdr 02:00:00:0f:03:02 dev vs nud permanent
 EOF
@@ -175,7 +177,8 @@ COMMIT
 :INPUT ACCEPT [0:0]
 :FORWARD DROP [0:0]
 :OUTPUT ACCEPT [0:0]
--A INPUT -s 192.0.2.2/32 -d 192.0.2.1/32 -i eth0 -p udp -m udp --dport 4789 -m comment --comment n1_filter_in_outer_reply -j ACCEPT
+-A INPUT -s 192.0.2.2/32 -d 192.0.2.11/32 -i eth0 -p udp -m udp --dport 4789 -m comment --comment n1_filter_in_outer_reply_to_learned_src -j ACCEPT
+-A INPUT -s 192.0.2.2/32 -d 192.0.2.1/32 -i eth0 -p udp -m udp --dport 4789 -m comment --comment n1_filter_in_outer_reply_to_remote -j ACCEPT
 -A FORWARD -d 10.2.0.2/32 -i vc -o vx0 -p tcp -m tcp --dport 8080 -m conntrack --ctstate NEW -j ACCEPT
 -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 -A OUTPUT -p udp -m udp --dport 4789 -m comment --comment n1_filter_out_outer -j ACCEPT
@@ -205,7 +208,7 @@ COMMIT
 -A INPUT -p udp -m udp --dport 4789 -j MARK --set-xmark 0x1000/0x1000
 -A FORWARD -i vx0 -o vs -m comment --comment n2_fwd_inner
 -A FORWARD -i vs -o vx0 -m comment --comment n2_fwd_reply
--A OUTPUT -s 192.0.2.2/32 -d 192.0.2.1/32 -o eth0 -p udp -m udp --dport 4789 -m mark --mark 0x1077 -m comment --comment n2_out_outer_reply_marked
+-A OUTPUT -s 192.0.2.2/32 -d 192.0.2.11/32 -o eth0 -p udp -m udp --dport 4789 -m mark --mark 0x1077 -m comment --comment n2_out_outer_reply_marked_to_learned
 -A POSTROUTING -o eth0 -p udp -m udp --dport 4789 -m mark --mark 0x1077 -m comment --comment n2_post_outer_reply_marked
 -A POSTROUTING -o vx0 -m mark --mark 0x1077 -m comment --comment n2_post_reply_inner_marked
 COMMIT

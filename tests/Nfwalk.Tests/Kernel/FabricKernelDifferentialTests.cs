@@ -67,9 +67,11 @@ public class FabricKernelDifferentialTests(ITestOutputHelper output)
     /// <summary>
     /// The same comparison on a run of fabric-diff.sh recorded on Linux 6.18 (snapshots, counters, captures and the
     /// sockets' view in Data/scenarios/fabric-diff-kernel-run), so that machines that cannot create namespaces still
-    /// check the walk against what the kernel did. It holds the case nfwalk once got wrong: the outer source port range
-    /// (node1's ip_local_port_range 61000 61009 → the kernel's 61001; node2's vx0 srcport 5000 5010 → 5004), which nfwalk
-    /// stated as 32768-60998 for every VXLAN device.
+    /// check the walk against what the kernel did. It holds the cases nfwalk once got wrong: the outer source port range
+    /// (node1's ip_local_port_range 61000 61009 → the kernel's 61006; node2's vx0 srcport 5000 5010 → 5008), which nfwalk
+    /// stated as 32768-60998 for every VXLAN device; and VXLAN learning: node2's vx0 (learning, the default) learned from
+    /// the SYN's outer that node1's vx0 is behind 192.0.2.11 (node1 SNATs the outer), so the SYN-ACK's outer goes to
+    /// 192.0.2.11, where nfwalk sent it to vx0's remote 192.0.2.1.
     /// </summary>
     [Fact]
     public void A_recorded_kernel_run_of_the_fabric_still_walks_as_the_kernel_did()

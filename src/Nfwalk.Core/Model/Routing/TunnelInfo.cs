@@ -24,10 +24,21 @@ public sealed record TunnelInfo(
     /// </summary>
     public (ushort Low, ushort High)? SourcePorts { get; init; }
 
+    /// <summary><c>ip -d link</c> says <c>nolearning</c> (JSON <c>"learning": false</c>).</summary>
+    public bool NoLearning { get; init; }
+
+    /// <summary>
+    /// VXLAN address learning (the kernel's default, off with <c>nolearning</c> and for <c>external</c> devices): a received
+    /// packet's outer source becomes the FDB entry of its inner source MAC (vxlan_snoop), and later frames to that MAC go
+    /// there instead of <see cref="Remote"/>. Never for GENEVE.
+    /// </summary>
+    public bool Learning => Kind == "vxlan" && !External && !NoLearning;
+
     public override string ToString()
     {
         var parts = new List<string> { Kind };
         if (External) parts.Add("external");
+        if (Kind == "vxlan" && !External && NoLearning) parts.Add("nolearning");
         if (Vni is { } v) parts.Add($"id {v}");
         if (Remote is { } r) parts.Add($"remote {r}");
         if (Group is { } g) parts.Add($"group {g}");

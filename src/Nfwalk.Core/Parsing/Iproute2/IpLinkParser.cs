@@ -192,6 +192,7 @@ public static class IpLinkParser
             {
                 uint? vni = null; IpAddress? remote = null, local = null, group = null; int? port = null; string? ttl = null, dev = null; bool external = false;
                 (ushort, ushort)? srcports = null;
+                bool learning = true;
                 for (int i = 1; i < words.Count; i++)
                 {
                     var w = words[i].Of(line);
@@ -217,9 +218,10 @@ public static class IpLinkParser
                             if (Next() is { } lo && Next() is { } hi && ushort.TryParse(lo, out var l) && ushort.TryParse(hi, out var h) && (l | h) != 0) srcports = (l, h); // "srcport 0 0": not set
                             break;
                         case "external": external = true; break;
+                        case "nolearning": learning = false; break;
                     }
                 }
-                d.Tunnel = new TunnelInfo(d.KindName, external && vni is 0 ? null : vni, remote, local, group, port, ttl, dev, external) { SourcePorts = srcports };
+                d.Tunnel = new TunnelInfo(d.KindName, external && vni is 0 ? null : vni, remote, local, group, port, ttl, dev, external) { SourcePorts = srcports, NoLearning = !learning };
                 break;
             }
             case "vrf":
@@ -345,6 +347,7 @@ public static class IpLinkParser
                         {
                             SourcePorts = data["port_range"] is { } pr && pr.Long("low") is { } lo && pr.Long("high") is { } hi && (lo | hi) != 0
                                 ? ((ushort)lo, (ushort)hi) : null,
+                            NoLearning = data.Bool("learning") == false,
                         };
                     }
                     else if (d.KindName == "vrf" && data.Long("table") is { } vt) d.VrfTable = (uint)vt;

@@ -27,6 +27,18 @@ public sealed class FabricHost
 
     public string Name => Spec.Name;
 
+    private readonly Dictionary<(string Device, string PeerHost, string PeerDevice), IpAddress> _learned = new();
+
+    /// <summary>
+    /// VXLAN address learning (vxlan_rcv → vxlan_snoop): <paramref name="device"/> received a packet from the tunnel device
+    /// <paramref name="peerDevice"/> of <paramref name="peerHost"/> (whose MAC is the inner frame's source) with outer
+    /// source <paramref name="outerSource"/>; frames to that MAC now go there. Lives as long as the walk, like conntrack.
+    /// </summary>
+    public void Learn(string device, string peerHost, string peerDevice, IpAddress outerSource) => _learned[(device, peerHost, peerDevice)] = outerSource;
+
+    /// <summary>The outer destination <paramref name="device"/> learned for frames to <paramref name="peerHost"/>'s <paramref name="peerDevice"/>, if any.</summary>
+    public IpAddress? Learned(string device, string peerHost, string peerDevice) => _learned.TryGetValue((device, peerHost, peerDevice), out var a) ? a : null;
+
     public Interface? InterfaceNamed(string name) => Interfaces.FirstOrDefault(i => i.Name == name);
 
     public bool Owns(IpAddress a) => Interfaces.Any(i => i.Addresses.Any(x => x.Local == a));
