@@ -14,7 +14,10 @@ namespace Nfwalk.Semantics.Fabric;
 /// (__dev_forward_skb → skb_scrub_packet with xnet); the outer packet keeps the inner packet's skb mark
 /// (iptunnel_xmit scrubs without xnet) and its route lookup uses it (geneve_get_v4_rt / vxlan_get_route: flowi4_mark =
 /// skb->mark); the decapsulated packet keeps the mark the outer packet had on the receiving host and loses its conntrack
-/// reference (geneve_rx / vxlan_rcv → skb_scrub_packet without xnet).
+/// reference (geneve_rx / vxlan_rcv → skb_scrub_packet without xnet). A VXLAN device with learning remembers the outer
+/// source of what it decapsulated (vxlan_snoop) and sends frames for that peer there rather than to its remote; the outer
+/// source port is drawn from the device's srcport range, else (VXLAN) its namespace's ip_local_port_range. All of this is
+/// checked against the kernel by tests/Nfwalk.Tests/Kernel/FabricKernelDifferentialTests.cs (scripts/kernel/fabric-diff.sh).
 /// </summary>
 public static class PathWalker
 {
@@ -72,11 +75,12 @@ public static class PathWalker
                             return End(JourneyEndKind.LeftScenario, host, $"routed into {iface} ({tun.Kind}{(tun.External ? ", external: the remote comes from a lightweight-tunnel route or eBPF" : " without a remote")}): nfwalk cannot tell where the outer packet goes");
                         var encap = new Encapsulation(iface, tun, remote, Encapsulation.SourcePortFor(tun, final, host), Encapsulation.PortOf(tun), final);
                         var (pmin, pmax) = Encapsulation.SourcePortRange(tun, host);
-                        var from = tun.SourcePorts is { } sp && sp.Low < sp.High ? $"{iface}'s srcport {sp.Low} {sp.High}"
-                            : tun.Kind != "vxlan" ? "the GENEVE default 1-65535"
-                            : host.LocalPortRange is { } lpr ? $"{host.Name}'s net.ipv4.ip_local_port_range {lpr.Low} {lpr.High}"
-                            : $"net.ipv4.ip_local_port_range, not in {host.Name}'s snapshot: the default 32768 60999 assumed";
-                        assumptions.Add($"{encap.KindName} outer source port: the kernel hashes the inner flow into {pmin}-{pmax} ({from}; udp_flow_src_port, per-boot random seed); {encap.OuterSourcePort} stands for it (the same for every packet of the flow)");
+                        // where the range comes from (docs/tunnels.md fact 15); GENEVE's fixed default needs no word
+                        var from = tun.SourcePorts is { } sp && sp.Low < sp.High ? $"{iface}'s srcport {sp.Low} {sp.High}; "
+                            : tun.Kind != "vxlan" ? ""
+                            : host.LocalPortRange is { } lpr ? $"{host.Name}'s net.ipv4.ip_local_port_range {lpr.Low} {lpr.High}; "
+                            : $"net.ipv4.ip_local_port_range, not in {host.Name}'s snapshot: the default 32768 60999 assumed; ";
+                        assumptions.Add($"{encap.KindName} outer source port: the kernel hashes the inner flow into {pmin}-{pmax} ({from}udp_flow_src_port, per-boot random seed); {encap.OuterSourcePort} stands for it (the same for every packet of the flow)");
                         carried.Push((encap, host));
                         // the outer packet is the host's own (ip_local_out from iptunnel_xmit): source chosen by its route
                         // lookup (no "local" on the device) unless the device has one; the skb mark goes with it
