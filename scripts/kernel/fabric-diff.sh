@@ -21,7 +21,10 @@
 #      main: 10.1.0.0/24 via 10.9.0.1 dev vx0; filter INPUT policy DROP except UDP 4789; vx0 learns (the default): the
 #      SYN's outer came from 192.0.2.11 (node1's SNAT), so the SYN-ACK's outer goes to 192.0.2.11, not to remote 192.0.2.1
 #
-# The client connect()s from 10.1.0.2:40000 to 10.96.0.10:80 (SYN, SYN-ACK, ACK); nothing else moves (IPv6 off, static
+#  n1 also has vx1 10.9.1.1/30 (VXLAN 43, remote 192.0.2.2, nolearning) with 10.3.0.0/24 behind it; node2 has no VNI 43.
+#
+# The client sends one UDP datagram 10.1.0.2:5555 -> 10.3.0.5:7 (into vx1: dropped by node2's vxlan after INPUT), then
+# connect()s from 10.1.0.2:40000 to 10.96.0.10:80 (SYN, SYN-ACK, ACK); nothing else moves (IPv6 off, static
 # neighbours everywhere, no ARP). OUTDIR receives:
 #   scenario.yaml and c/ n1/ n2/ s/ snapshots (scripts/collect layout, taken before the traffic, counters zero)
 #   c/counters.txt ... (iptables-save -c after the handshake), capture-n2.txt / capture-n1.txt (outer packets received
@@ -63,6 +66,7 @@ for ns in $ALL; do
 done
 ip -n "$N1" link add vx0 address 02:00:00:0f:01:42 type vxlan id 42 remote 192.0.2.2 dstport 4789 nolearning 2>/dev/null \
   || die77 "cannot create a vxlan device"
+must ip -n "$N1" link add vx1 address 02:00:00:0f:01:43 type vxlan id 43 remote 192.0.2.2 dstport 4789 nolearning
 must ip -batch - <<EOF
 link add eth0 netns $C address 02:00:00:0f:00:02 type veth peer name vc netns $N1 address 02:00:00:0f:01:01
 link add eth0 netns $N1 address 02:00:00:0f:01:50 type veth peer name eth0 netns $N2 address 02:00:00:0f:02:50
@@ -81,10 +85,14 @@ addr add 192.0.2.1/24 dev eth0
 addr add 192.0.2.11/24 dev eth0
 addr add 198.51.100.1/32 dev lo
 addr add 10.9.0.1/30 dev vx0
+addr add 10.9.1.1/30 dev vx1
 link set lo up
 link set vc up
 link set eth0 up
 link set vx0 up
+link set vx1 up
+route add 10.3.0.0/24 via 10.9.1.2 dev vx1
+neigh add 10.9.1.2 lladdr 02:00:00:0f:02:43 dev vx1 nud permanent
 rule add pref 100 fwmark 0x100/0x100 lookup 100
 route add table 100 10.2.0.0/24 via 10.9.0.2 dev vx0
 route add table 100 192.0.2.2 dev eth0 src 198.51.100.1
@@ -132,6 +140,7 @@ must x "$C" iptables-restore <<'EOF'
 -A INPUT -s 10.2.0.2/32 -i eth0 -m comment --comment c_in_from_pod_ip_never
 -A OUTPUT -o eth0 -p tcp -m tcp --dport 80 -m conntrack --ctstate NEW -m comment --comment c_out_syn
 -A OUTPUT -o eth0 -p tcp -m tcp --dport 80 -m conntrack --ctstate ESTABLISHED -m comment --comment c_out_ack
+-A OUTPUT -o eth0 -p udp -m udp --dport 7 -m comment --comment c_out_probe
 COMMIT
 EOF
 must x "$N1" iptables-restore <<'EOF'
@@ -158,7 +167,7 @@ COMMIT
 -A FORWARD -i vc -o vx0 -m mark --mark 0x100 -m comment --comment n1_fwd_inner_marked
 -A FORWARD -i vx0 -o vc -m mark --mark 0x100 -m comment --comment n1_fwd_reply_marked
 -A OUTPUT -s 198.51.100.1/32 -o eth0 -p udp -m udp --dport 4789 -m mark --mark 0x500 -m conntrack --ctstate NEW -m comment --comment n1_out_outer_postrouting_mark_table100_src
--A OUTPUT -p udp -m udp --dport 4789 -m mark --mark 0x0 -m comment --comment n1_out_outer_mark0_never
+-A OUTPUT -s 192.0.2.1/32 -o eth0 -p udp -m udp --dport 4789 -m mark --mark 0x0 -m comment --comment n1_out_probe_outer_unmarked_main_src
 -A POSTROUTING -d 10.2.0.2/32 -o vx0 -p tcp -m mark --mark 0x100 -m comment --comment n1_post_inner_dnatted_marked
 -A POSTROUTING -o vx0 -j MARK --set-xmark 0x400/0x400
 -A POSTROUTING -s 198.51.100.1/32 -d 192.0.2.2/32 -o eth0 -p udp -m udp --dport 4789 -m mark --mark 0x500 -m comment --comment n1_post_outer_marked
@@ -181,6 +190,7 @@ COMMIT
 -A INPUT -s 192.0.2.2/32 -d 192.0.2.1/32 -i eth0 -p udp -m udp --dport 4789 -m comment --comment n1_filter_in_outer_reply_to_remote -j ACCEPT
 -A FORWARD -d 10.2.0.2/32 -i vc -o vx0 -p tcp -m tcp --dport 8080 -m conntrack --ctstate NEW -j ACCEPT
 -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A FORWARD -i vc -o vx1 -p udp -m udp --dport 7 -m comment --comment n1_fwd_probe_vni43 -j ACCEPT
 -A OUTPUT -p udp -m udp --dport 4789 -m comment --comment n1_filter_out_outer -j ACCEPT
 COMMIT
 EOF
@@ -190,6 +200,8 @@ must x "$N2" iptables-restore <<'EOF'
 :OUTPUT ACCEPT [0:0]
 -A PREROUTING -s 192.0.2.11/32 -d 192.0.2.2/32 -i eth0 -p udp -m udp --dport 4789 -m comment --comment n2_raw_pre_outer_snatted
 -A PREROUTING -s 10.1.0.2/32 -d 10.2.0.2/32 -i vx0 -p tcp -m comment --comment n2_raw_pre_inner
+-A PREROUTING -s 192.0.2.1/32 -d 192.0.2.2/32 -i eth0 -p udp -m udp --dport 4789 -m comment --comment n2_raw_pre_outer_probe_vni43
+-A PREROUTING -d 10.3.0.5/32 -m comment --comment n2_raw_pre_probe_inner_never
 -A OUTPUT -p udp -m udp --dport 4789 -m comment --comment n2_raw_out_outer_reply
 COMMIT
 *mangle
@@ -216,6 +228,7 @@ COMMIT
 :INPUT DROP [0:0]
 :FORWARD ACCEPT [0:0]
 :OUTPUT ACCEPT [0:0]
+-A INPUT -s 192.0.2.1/32 -p udp -m udp --dport 4789 -m comment --comment n2_filter_in_outer_probe_vni43
 -A INPUT -p udp -m udp --dport 4789 -j ACCEPT
 COMMIT
 EOF
@@ -279,6 +292,11 @@ c, peer = s.accept()
 print("ACCEPTED=%s:%d" % peer, flush=True)
 time.sleep(15)' "$OUT/.ready-srv"
 wait_for "$OUT/.ready-sn2"; wait_for "$OUT/.ready-sn1"; wait_for "$OUT/.ready-srv"
+# first a UDP probe 10.1.0.2:5555 -> 10.3.0.5:7, which node1 routes into vx1 (VNI 43): node2 has no device with that VNI,
+# so vxlan_rcv drops the outer after node2's INPUT (docs/tunnels.md fact 22)
+must x "$C" "$PY" -S -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("10.1.0.2", 5555)); s.sendto(b"probe", ("10.3.0.5", 7))'
 # the client: bound to 10.1.0.2:40000 (the port nfwalk's walk uses), connect() returns after the SYN-ACK, with the ACK
 # sent; it keeps the connection open (no FIN) until the counters are read
 start client "$C" "$PY" -S -c '

@@ -16,8 +16,8 @@ namespace Nfwalk.Tests.Kernel;
 /// <summary>
 /// The multi-host walk against the real kernel: scripts/kernel/fabric-diff.sh builds client pod — node1 — (VXLAN 42 over
 /// the underlay veth) — node2 — server pod in throw-away namespaces, dumps every namespace as a snapshot and a scenario,
-/// and lets a real client connect() through it (SYN, SYN-ACK, ACK). nfwalk loads that scenario and walks the same
-/// handshake; for every host, every rule's kernel packet counter must equal the number of times nfwalk's walk matched
+/// and lets a real client send a UDP datagram into a VNI the far node lacks, then connect() (SYN, SYN-ACK, ACK). nfwalk
+/// loads that scenario and walks the same packets; for every host, every rule's kernel packet counter must equal the number of times nfwalk's walk matched
 /// that rule (and every builtin chain's policy counter the times its policy was applied), the outer packets the kernel
 /// captured must have nfwalk's addresses, destination port and VNI and a source port inside the range nfwalk says the
 /// hash draws from (docs/tunnels.md facts 15/16: which port, nfwalk cannot know), and the connection must end where the
@@ -68,7 +68,7 @@ public class FabricKernelDifferentialTests(ITestOutputHelper output)
     /// The same comparison on a run of fabric-diff.sh recorded on Linux 6.18 (snapshots, counters, captures and the
     /// sockets' view in Data/scenarios/fabric-diff-kernel-run), so that machines that cannot create namespaces still
     /// check the walk against what the kernel did. It holds the cases nfwalk once got wrong: the outer source port range
-    /// (node1's ip_local_port_range 61000 61009 → the kernel's 61006; node2's vx0 srcport 5000 5010 → 5008), which nfwalk
+    /// (node1's ip_local_port_range 61000 61009 → the kernel's 61008; node2's vx0 srcport 5000 5010 → 5001), which nfwalk
     /// stated as 32768-60998 for every VXLAN device; and VXLAN learning: node2's vx0 (learning, the default) learned from
     /// the SYN's outer that node1's vx0 is behind 192.0.2.11 (node1 SNATs the outer), so the SYN-ACK's outer goes to
     /// 192.0.2.11, where nfwalk sent it to vx0's remote 192.0.2.1.
@@ -104,10 +104,15 @@ public class FabricKernelDifferentialTests(ITestOutputHelper output)
         Assert.NotNull(scenario);
         var fabric = Fabric.Load(scenario!, diags);
         Assert.True(!diags.Items.Any(d => d.Severity == Severity.Error), string.Join("\n", diags.Items));
+        // first the UDP probe into vx1 (VNI 43, which node2 lacks), as the script sent it, then the connection
+        var probe = PathWalker.Walk(fabric, fabric.Host("client")!, new PacketSpec
+        {
+            Source = IpAddress.Parse("10.1.0.2"), Destination = IpAddress.Parse("10.3.0.5"), Protocol = Protocols.Udp, SourcePort = 5555, DestinationPort = 7,
+        }, "UDP probe 10.1.0.2:5555 → 10.3.0.5:7 (VXLAN 43)");
         var walk = RequestWalker.Walk(fabric, fabric.Host("client")!, IpAddress.Parse("10.1.0.2"), IpAddress.Parse("10.96.0.10"), 80,
             "client", "10.96.0.10:80", clientPort: 40000);
         var conn = walk.Connections[0];
-        var legs = conn.Packets.Where(p => Handshake.Contains(p.Label)).ToList();
+        var legs = conn.Packets.Where(p => Handshake.Contains(p.Label)).Prepend(new PacketLeg("probe", false, probe)).ToList();
 
         // ---- per-rule counters ------------------------------------------------------------------------------------------
         var kernel = new Dictionary<string, (Counter C, long Packets)>();
@@ -139,8 +144,10 @@ public class FabricKernelDifferentialTests(ITestOutputHelper output)
 
         // ---- the outer packets ------------------------------------------------------------------------------------------
         text.AppendLine("outer packets: kernel capture | nfwalk");
-        CompareOuter(fabric, legs, "node1", Capture(Path.Combine(dir, "capture-n2.txt")), "10.1.0.2", diffs, text);
-        CompareOuter(fabric, legs, "node2", Capture(Path.Combine(dir, "capture-n1.txt")), "10.2.0.2", diffs, text);
+        var handshake = legs.Where(l => l.Label != "probe").ToList();
+        CompareOuter(fabric, handshake, "node1", Capture(Path.Combine(dir, "capture-n2.txt")), "10.1.0.2", "10.2.0.2", diffs, text);
+        CompareOuter(fabric, handshake, "node2", Capture(Path.Combine(dir, "capture-n1.txt")), "10.2.0.2", "10.1.0.2", diffs, text);
+        CompareOuter(fabric, legs.Where(l => l.Label == "probe").ToList(), "node1", Capture(Path.Combine(dir, "capture-n2.txt")), "10.1.0.2", "10.3.0.5", diffs, text);
 
         // ---- the marks nfwalk carried (the counters above hold the kernel's: every -m mark rule) ------------------------
         text.AppendLine("nfwalk's hops (mark at entry → at exit):");
@@ -160,6 +167,10 @@ public class FabricKernelDifferentialTests(ITestOutputHelper output)
         if (R("ACCEPTED") != nfAccepted) diffs.Add($"the server's accept() saw {R("ACCEPTED")}, nfwalk delivers the SYN from {nfAccepted}");
         if (R("PEER") != nfPeer) diffs.Add($"the client's socket is connected to {R("PEER")}, nfwalk's SYN-ACK arrives from {nfPeer}");
         if (synAck is not null && synAck.End.Host != "client") diffs.Add($"nfwalk's SYN-ACK ends on {synAck.End.Host}: {synAck.End.Text}");
+        // the probe: the kernel counted its outer in node2's INPUT and never saw its inner (the counters above); nfwalk must
+        // end it there, dropped by the tunnel driver
+        text.AppendLine($"UDP probe into VNI 43: nfwalk {probe.End.Kind} on {probe.End.Host}: {probe.End.Text}");
+        if (probe.End is not { Kind: JourneyEndKind.Dropped, Host: "node2" }) diffs.Add($"the probe's outer reached node2's INPUT and its VNI 43 has no device there (the kernel dropped it in vxlan_rcv), but nfwalk says: {probe.End.Kind} on {probe.End.Host}: {probe.End.Text}");
         return new Report(diffs, text.ToString());
     }
 
@@ -168,9 +179,9 @@ public class FabricKernelDifferentialTests(ITestOutputHelper output)
     /// nfwalk's Encapsulated hops there: addresses after NAT, destination port, VNI, and the source port by range only.
     /// </summary>
     private static void CompareOuter(Fabric fabric, List<PacketLeg> legs, string encapsulator, List<Dictionary<string, string>> captured, string innerSource,
-        List<string> diffs, StringBuilder text)
+        string innerDestination, List<string> diffs, StringBuilder text)
     {
-        var kernel = captured.Where(c => c.GetValueOrDefault("isrc") == innerSource).ToList();
+        var kernel = captured.Where(c => c.GetValueOrDefault("isrc") == innerSource && c.GetValueOrDefault("idst") == innerDestination).ToList();
         var ours = legs.SelectMany(l => l.Journey.Hops.Select((h, i) => (Leg: l, Hop: h, Index: i)))
             .Where(x => x.Hop.Host == encapsulator && x.Hop.Entry == HopEntry.Encapsulated).ToList();
         var host = fabric.Host(encapsulator)!;
