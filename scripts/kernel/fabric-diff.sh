@@ -279,7 +279,8 @@ start() { # NAME NS ARGS... : a background process inside NS
   ( exec ip netns exec "$ns" "$@" ) > "$OUT/$name.log" 2>&1 &
   PIDS+=($!)
 }
-wait_for() { local i; for i in $(seq 150); do [ -e "$1" ] && return 0; sleep 0.02; done; echo "fabric-diff.sh: $1 never appeared" >&2; exit 1; }
+# (generous limits: on a loaded machine an interpreter may take seconds to start)
+wait_for() { local i; for i in $(seq 500); do [ -e "$1" ] && return 0; sleep 0.02; done; echo "fabric-diff.sh: $1 never appeared" >&2; exit 1; }
 rm -f "$OUT"/.ready-* "$OUT"/.done
 start sniff-n2 "$N2" "$PY" -S "$PKT" sniff --out "$OUT/capture-n2.txt" --ready "$OUT/.ready-sn2" --timeout 20
 start sniff-n1 "$N1" "$PY" -S "$PKT" sniff --out "$OUT/capture-n1.txt" --ready "$OUT/.ready-sn1" --timeout 20
@@ -310,9 +311,15 @@ open(sys.argv[1], "w").close()
 for _ in range(300):
     if os.path.exists(sys.argv[2]): break
     time.sleep(0.05)' "$OUT/.ready-cli" "$OUT/.done"
-for _ in $(seq 300); do [ -e "$OUT/.ready-cli" ] && break; sleep 0.02; done
-# the server's side of the handshake (the ACK) is processed in softirq, perhaps in ksoftirqd on a loaded machine
-for _ in $(seq 50); do grep -q ACCEPTED "$OUT/server.log" 2>/dev/null && break; sleep 0.05; done
+wait_for "$OUT/.ready-cli"
+# the server's side of the handshake (the ACK) is processed in softirq, perhaps in ksoftirqd on a loaded machine; and the
+# captures must have read every outer packet before they are stopped (they do not drain their socket on SIGTERM)
+for _ in $(seq 100); do grep -q ACCEPTED "$OUT/server.log" 2>/dev/null && break; sleep 0.05; done
+for _ in $(seq 100); do
+  grep -q 'vni=43' "$OUT/capture-n2.txt" 2>/dev/null && grep -q 'vni=42.*idport=8080' "$OUT/capture-n2.txt" 2>/dev/null \
+    && grep -q 'isrc=10.2.0.2' "$OUT/capture-n1.txt" 2>/dev/null && break
+  sleep 0.05
+done
 sleep 0.3
 x "$C" iptables-save -c > "$OUT/c/counters.txt"
 x "$N1" iptables-save -c > "$OUT/n1/counters.txt"
