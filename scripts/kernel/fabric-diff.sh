@@ -15,7 +15,8 @@
 #      SNAT of the outer to 192.0.2.11 in POSTROUTING; connmark saves 0x100 and restores it on the reply from vx0;
 #      mangle POSTROUTING -o vx0 adds 0x400 after the inner's route decision: the outer carries 0x500 (the mark at
 #      vxlan_xmit time, docs/tunnels.md fact 6) and its route lookup still takes rule 100;
-#      ip_local_port_range 61000 61009 (the outer source port range)
+#      ip_local_port_range 61000 64999 (the outer source port range: wide enough that the kernel's hash of the two inner
+#      flows that leave by vx0 collides only once in 4000 runs; the test skips such a run)
 #  n2: mangle PREROUTING marks the arriving outer 0x77/0xff, mangle INPUT adds 0x1000; the decapsulated inner has the
 #      outer's mark after INPUT, 0x1077 (fact 26), connmark saves it, the reply from vs gets it back; rule fwmark 0x77/0xff lookup 77; table 77: 10.2.0.0/24 dev vs (main has no route to it);
 #      main: 10.1.0.0/24 via 10.9.0.1 dev vx0; filter INPUT policy DROP except UDP 4789; vx0 learns (the default): the
@@ -24,7 +25,9 @@
 #  n1 also has vx1 10.9.1.1/30 (VXLAN 43, remote 192.0.2.2, nolearning) with 10.3.0.0/24 behind it; node2 has no VNI 43.
 #
 # The client sends one UDP datagram 10.1.0.2:5555 -> 10.3.0.5:7 (into vx1: dropped by node2's vxlan after INPUT), then
-# connect()s from 10.1.0.2:40000 to 10.96.0.10:80 (SYN, SYN-ACK, ACK); nothing else moves (IPv6 off, static
+# connect()s from 10.1.0.2:40000 to 10.96.0.10:80 (SYN, SYN-ACK, ACK); then node1 itself connect()s from 192.0.2.1:40001
+# to 10.2.0.2:8080 (main routes it to the underlay, mangle OUTPUT marks it 0x100, so it is re-routed into vx0; the
+# SYN-ACK returns over the underlay, not the tunnel); nothing else moves (IPv6 off, static
 # neighbours everywhere, no ARP). OUTDIR receives:
 #   scenario.yaml and c/ n1/ n2/ s/ snapshots (scripts/collect layout, taken before the traffic, counters zero)
 #   c/counters.txt ... (iptables-save -c after the handshake), capture-n2.txt / capture-n1.txt (outer packets received
@@ -92,6 +95,7 @@ link set eth0 up
 link set vx0 up
 link set vx1 up
 route add 10.3.0.0/24 via 10.9.1.2 dev vx1
+route add 10.2.0.0/24 via 192.0.2.2 dev eth0
 neigh add 10.9.1.2 lladdr 02:00:00:0f:02:43 dev vx1 nud permanent
 rule add pref 100 fwmark 0x100/0x100 lookup 100
 route add table 100 10.2.0.0/24 via 10.9.0.2 dev vx0
@@ -127,7 +131,7 @@ EOF
 for ns in $N1 $N2; do
   must x "$ns" sysctl -qw net.ipv4.ip_forward=1
 done
-must x "$N1" sysctl -qw "net.ipv4.ip_local_port_range=61000 61009" net.ipv4.conf.vc.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0 net.ipv4.conf.vx0.rp_filter=0
+must x "$N1" sysctl -qw "net.ipv4.ip_local_port_range=61000 64999" net.ipv4.conf.vc.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0 net.ipv4.conf.vx0.rp_filter=0
 must x "$N2" sysctl -qw net.ipv4.conf.vs.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0 net.ipv4.conf.vx0.rp_filter=0
 
 # ---- rules -----------------------------------------------------------------------------------------------------------
@@ -151,6 +155,7 @@ must x "$N1" iptables-restore <<'EOF'
 -A PREROUTING -i eth0 -p udp -m udp --dport 4789 -m comment --comment n1_raw_pre_outer_reply
 -A PREROUTING -i vx0 -p tcp -m comment --comment n1_raw_pre_inner_reply
 -A OUTPUT -p udp -m udp --dport 4789 -m comment --comment n1_raw_out_outer
+-A OUTPUT -d 10.2.0.2/32 -p tcp -m tcp --dport 8080 -m comment --comment n1_raw_out_own_conn
 COMMIT
 *mangle
 :PREROUTING ACCEPT [0:0]
@@ -166,6 +171,7 @@ COMMIT
 -A INPUT -p udp -m udp --dport 4789 -m conntrack --ctstate NEW -m comment --comment n1_in_outer_reply_new
 -A FORWARD -i vc -o vx0 -m mark --mark 0x100 -m comment --comment n1_fwd_inner_marked
 -A FORWARD -i vx0 -o vc -m mark --mark 0x100 -m comment --comment n1_fwd_reply_marked
+-A OUTPUT -d 10.2.0.2/32 -p tcp -m tcp --dport 8080 -j MARK --set-xmark 0x100/0x100
 -A OUTPUT -s 198.51.100.1/32 -o eth0 -p udp -m udp --dport 4789 -m mark --mark 0x500 -m conntrack --ctstate NEW -m comment --comment n1_out_outer_postrouting_mark_table100_src
 -A OUTPUT -s 192.0.2.1/32 -o eth0 -p udp -m udp --dport 4789 -m mark --mark 0x0 -m comment --comment n1_out_probe_outer_unmarked_main_src
 -A POSTROUTING -d 10.2.0.2/32 -o vx0 -p tcp -m mark --mark 0x100 -m comment --comment n1_post_inner_dnatted_marked
@@ -186,6 +192,7 @@ COMMIT
 :INPUT ACCEPT [0:0]
 :FORWARD DROP [0:0]
 :OUTPUT ACCEPT [0:0]
+-A INPUT -s 10.2.0.2/32 -d 192.0.2.1/32 -i eth0 -p tcp -m tcp --sport 8080 -m conntrack --ctstate ESTABLISHED -m comment --comment n1_filter_in_own_conn_reply_by_underlay
 -A INPUT -s 192.0.2.2/32 -d 192.0.2.11/32 -i eth0 -p udp -m udp --dport 4789 -m comment --comment n1_filter_in_outer_reply_to_learned_src -j ACCEPT
 -A INPUT -s 192.0.2.2/32 -d 192.0.2.1/32 -i eth0 -p udp -m udp --dport 4789 -m comment --comment n1_filter_in_outer_reply_to_remote -j ACCEPT
 -A FORWARD -d 10.2.0.2/32 -i vc -o vx0 -p tcp -m tcp --dport 8080 -m conntrack --ctstate NEW -j ACCEPT
@@ -291,6 +298,8 @@ open(sys.argv[1], "w").close()
 s.settimeout(15)
 c, peer = s.accept()
 print("ACCEPTED=%s:%d" % peer, flush=True)
+c2, peer2 = s.accept()
+print("OWN_ACCEPTED=%s:%d" % peer2, flush=True)
 time.sleep(15)' "$OUT/.ready-srv"
 wait_for "$OUT/.ready-sn2"; wait_for "$OUT/.ready-sn1"; wait_for "$OUT/.ready-srv"
 # first a UDP probe 10.1.0.2:5555 -> 10.3.0.5:7, which node1 routes into vx1 (VNI 43): node2 has no device with that VNI,
@@ -312,12 +321,24 @@ for _ in range(300):
     if os.path.exists(sys.argv[2]): break
     time.sleep(0.05)' "$OUT/.ready-cli" "$OUT/.done"
 wait_for "$OUT/.ready-cli"
+# then node1's own connection 192.0.2.1:40001 -> 10.2.0.2:8080: routed by main to the underlay, re-marked 0x100 in mangle
+# OUTPUT and so re-routed into vx0 (ip_route_me_harder, source kept); the SYN-ACK comes back directly over the underlay
+start own "$N1" "$PY" -S -c '
+import socket, sys, time, os
+s = socket.socket(); s.bind(("192.0.2.1", 40001)); s.settimeout(5)
+try:
+    s.connect(("10.2.0.2", 8080)); print("OWN_CONNECTED=1", flush=True); print("OWN_PEER=%s:%d" % s.getpeername(), flush=True)
+except Exception as e:
+    print("OWN_CONNECTED=0", flush=True); print("OWN_CONNECT_ERROR=%s" % e, flush=True)
+for _ in range(300):
+    if os.path.exists(sys.argv[1]): break
+    time.sleep(0.05)' "$OUT/.done"
 # the server's side of the handshake (the ACK) is processed in softirq, perhaps in ksoftirqd on a loaded machine; and the
 # captures must have read every outer packet before they are stopped (they do not drain their socket on SIGTERM)
-for _ in $(seq 100); do grep -q ACCEPTED "$OUT/server.log" 2>/dev/null && break; sleep 0.05; done
+for _ in $(seq 100); do grep -q OWN_ACCEPTED "$OUT/server.log" 2>/dev/null && grep -q OWN_CONNECTED "$OUT/own.log" 2>/dev/null && break; sleep 0.05; done
 for _ in $(seq 100); do
   grep -q 'vni=43' "$OUT/capture-n2.txt" 2>/dev/null && grep -q 'vni=42.*idport=8080' "$OUT/capture-n2.txt" 2>/dev/null \
-    && grep -q 'isrc=10.2.0.2' "$OUT/capture-n1.txt" 2>/dev/null && break
+    && grep -q 'isrc=10.2.0.2' "$OUT/capture-n1.txt" 2>/dev/null && grep -q 'isrc=192.0.2.1 idst=10.2.0.2' "$OUT/capture-n2.txt" 2>/dev/null && break
   sleep 0.05
 done
 sleep 0.3
@@ -331,7 +352,7 @@ for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 PIDS=()
 {
-  grep -h '=' "$OUT/client.log" "$OUT/server.log" 2>/dev/null
+  grep -h '=' "$OUT/client.log" "$OUT/server.log" "$OUT/own.log" 2>/dev/null
   echo "KERNEL=$(uname -r)"
   echo "N1_PORT_RANGE=$(x "$N1" sysctl -n net.ipv4.ip_local_port_range | tr '\t' ' ')"
   echo "N2_PORT_RANGE=$(x "$N2" sysctl -n net.ipv4.ip_local_port_range | tr '\t' ' ')"

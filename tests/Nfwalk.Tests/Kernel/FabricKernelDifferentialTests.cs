@@ -16,7 +16,8 @@ namespace Nfwalk.Tests.Kernel;
 /// <summary>
 /// The multi-host walk against the real kernel: scripts/kernel/fabric-diff.sh builds client pod — node1 — (VXLAN 42 over
 /// the underlay veth) — node2 — server pod in throw-away namespaces, dumps every namespace as a snapshot and a scenario,
-/// and lets a real client send a UDP datagram into a VNI the far node lacks, then connect() (SYN, SYN-ACK, ACK). nfwalk
+/// and lets a real client send a UDP datagram into a VNI the far node lacks, then connect() (SYN, SYN-ACK, ACK), then node1
+/// itself connect() to the server (re-routed into the tunnel by a mangle OUTPUT mark, answered over the underlay). nfwalk
 /// loads that scenario and walks the same packets; for every host, every rule's kernel packet counter must equal the number of times nfwalk's walk matched
 /// that rule (and every builtin chain's policy counter the times its policy was applied), the outer packets the kernel
 /// captured must have nfwalk's addresses, destination port and VNI and a source port inside the range nfwalk says the
@@ -53,6 +54,12 @@ public class FabricKernelDifferentialTests(ITestOutputHelper output)
                 Skip.If(true, stderr.Trim());
             }
             Assert.True(code == 0, $"fabric-diff.sh failed (exit {code}): {stderr}");
+            // two inner flows leave node1 by vx0; if the kernel's hash put them on one outer source port (about once in
+            // 4000 runs with 61000-64999) they share one outer conntrack entry, which nfwalk cannot foresee (fact 16)
+            var vx0Ports = Capture(Path.Combine(dir, "capture-n2.txt")).Where(c => c.GetValueOrDefault("vni") == "42")
+                .GroupBy(c => c.GetValueOrDefault("isrc")).Select(g => g.First()["sport"]).ToList();
+            Skip.If(vx0Ports.Count == 2 && vx0Ports[0] == vx0Ports[1],
+                $"the kernel hashed both inner flows leaving node1's vx0 to outer source port {vx0Ports[0]}: their outer packets share one conntrack entry, which nfwalk cannot know; run again");
             var report = Compare(dir);
             output.WriteLine(report.Text);
             Assert.True(report.Differences.Count == 0,
@@ -67,11 +74,14 @@ public class FabricKernelDifferentialTests(ITestOutputHelper output)
     /// <summary>
     /// The same comparison on a run of fabric-diff.sh recorded on Linux 6.18 (snapshots, counters, captures and the
     /// sockets' view in Data/scenarios/fabric-diff-kernel-run), so that machines that cannot create namespaces still
-    /// check the walk against what the kernel did. It holds the cases nfwalk once got wrong: the outer source port range
-    /// (node1's ip_local_port_range 61000 61009 → the kernel's 61008; node2's vx0 srcport 5000 5010 → 5001), which nfwalk
-    /// stated as 32768-60998 for every VXLAN device; and VXLAN learning: node2's vx0 (learning, the default) learned from
-    /// the SYN's outer that node1's vx0 is behind 192.0.2.11 (node1 SNATs the outer), so the SYN-ACK's outer goes to
-    /// 192.0.2.11, where nfwalk sent it to vx0's remote 192.0.2.1.
+    /// check the walk against what the kernel did. It was recorded with node1's ip_local_port_range 61000 61009 (the script
+    /// now uses 61000 64999) and holds the cases nfwalk once got wrong: the outer source port range (the kernel's 61001 and
+    /// 61003; node2's vx0 srcport 5000 5010 → 5006), which nfwalk stated as 32768-60998 for every VXLAN device; VXLAN
+    /// learning: node2's vx0 (learning, the default) learned from the SYN's outer that node1's vx0 is behind 192.0.2.11
+    /// (node1 SNATs the outer), so the SYN-ACK's outer goes to 192.0.2.11, where nfwalk sent it to vx0's remote 192.0.2.1;
+    /// and the stand-in outer port: nfwalk hashed both inner flows leaving vx0 (the pod's and node1's own connection) to
+    /// 61003, so their outer packets shared one conntrack entry and the second skipped nat OUTPUT/POSTROUTING, where the
+    /// kernel (61001, 61003) NATed both.
     /// </summary>
     [Fact]
     public void A_recorded_kernel_run_of_the_fabric_still_walks_as_the_kernel_did()
@@ -112,7 +122,13 @@ public class FabricKernelDifferentialTests(ITestOutputHelper output)
         var walk = RequestWalker.Walk(fabric, fabric.Host("client")!, IpAddress.Parse("10.1.0.2"), IpAddress.Parse("10.96.0.10"), 80,
             "client", "10.96.0.10:80", clientPort: 40000);
         var conn = walk.Connections[0];
-        var legs = conn.Packets.Where(p => Handshake.Contains(p.Label)).Prepend(new PacketLeg("probe", false, probe)).ToList();
+        // then node1's own connection (re-marked in mangle OUTPUT, re-routed into vx0; the SYN-ACK comes back over the underlay)
+        var own = RequestWalker.Walk(fabric, fabric.Host("node1")!, IpAddress.Parse("192.0.2.1"), IpAddress.Parse("10.2.0.2"), 8080,
+            "node1", "10.2.0.2:8080", clientPort: 40001);
+        var ownConn = own.Connections[0];
+        var handshake = conn.Packets.Where(p => Handshake.Contains(p.Label)).ToList();
+        var ownHandshake = ownConn.Packets.Where(p => Handshake.Contains(p.Label)).Select(p => p with { Label = "own " + p.Label }).ToList();
+        var legs = handshake.Prepend(new PacketLeg("probe", false, probe)).Concat(ownHandshake).ToList();
 
         // ---- per-rule counters ------------------------------------------------------------------------------------------
         var kernel = new Dictionary<string, (Counter C, long Packets)>();
@@ -144,10 +160,10 @@ public class FabricKernelDifferentialTests(ITestOutputHelper output)
 
         // ---- the outer packets ------------------------------------------------------------------------------------------
         text.AppendLine("outer packets: kernel capture | nfwalk");
-        var handshake = legs.Where(l => l.Label != "probe").ToList();
         CompareOuter(fabric, handshake, "node1", Capture(Path.Combine(dir, "capture-n2.txt")), "10.1.0.2", "10.2.0.2", diffs, text);
         CompareOuter(fabric, handshake, "node2", Capture(Path.Combine(dir, "capture-n1.txt")), "10.2.0.2", "10.1.0.2", diffs, text);
         CompareOuter(fabric, legs.Where(l => l.Label == "probe").ToList(), "node1", Capture(Path.Combine(dir, "capture-n2.txt")), "10.1.0.2", "10.3.0.5", diffs, text);
+        CompareOuter(fabric, ownHandshake, "node1", Capture(Path.Combine(dir, "capture-n2.txt")), "192.0.2.1", "10.2.0.2", diffs, text);
 
         // ---- the marks nfwalk carried (the counters above hold the kernel's: every -m mark rule) ------------------------
         text.AppendLine("nfwalk's hops (mark at entry → at exit):");
@@ -156,8 +172,8 @@ public class FabricKernelDifferentialTests(ITestOutputHelper output)
                 $"{h.Host}{(h.IsOuter ? "(outer)" : "")}[{h.Entry}{(h.InInterface is { } i ? " " + i : "")} {h.Trace.Packet.Mark}→{h.Trace.Final.Mark}]")) + $" ⇒ {leg.Journey.End.Kind} on {leg.Journey.End.Host}");
 
         // ---- where it ended ---------------------------------------------------------------------------------------------
-        var syn = legs.First(l => l.Label == "SYN").Journey;
-        var synAck = legs.FirstOrDefault(l => l.Label == "SYN-ACK")?.Journey;
+        var syn = handshake.First(l => l.Label == "SYN").Journey;
+        var synAck = handshake.FirstOrDefault(l => l.Label == "SYN-ACK")?.Journey;
         var nfAccepted = $"{syn.Final.Source}:{syn.Final.SourcePort}";
         var nfPeer = synAck is null ? "?" : $"{synAck.Final.Source}:{synAck.Final.SourcePort}";
         text.AppendLine($"delivery: kernel connected={R("CONNECTED")} server accepted {R("ACCEPTED")} client's peer {R("PEER")} | " +
@@ -167,6 +183,17 @@ public class FabricKernelDifferentialTests(ITestOutputHelper output)
         if (R("ACCEPTED") != nfAccepted) diffs.Add($"the server's accept() saw {R("ACCEPTED")}, nfwalk delivers the SYN from {nfAccepted}");
         if (R("PEER") != nfPeer) diffs.Add($"the client's socket is connected to {R("PEER")}, nfwalk's SYN-ACK arrives from {nfPeer}");
         if (synAck is not null && synAck.End.Host != "client") diffs.Add($"nfwalk's SYN-ACK ends on {synAck.End.Host}: {synAck.End.Text}");
+        // node1's own connection
+        var ownSyn = ownHandshake.First(l => l.Label == "own SYN").Journey;
+        var ownSynAck = ownHandshake.FirstOrDefault(l => l.Label == "own SYN-ACK")?.Journey;
+        var ownAccepted = $"{ownSyn.Final.Source}:{ownSyn.Final.SourcePort}";
+        var ownPeer = ownSynAck is null ? "?" : $"{ownSynAck.Final.Source}:{ownSynAck.Final.SourcePort}";
+        text.AppendLine($"node1's own connection: kernel connected={R("OWN_CONNECTED")} server accepted {R("OWN_ACCEPTED")} peer {R("OWN_PEER")} | " +
+                        $"nfwalk established={ownConn.Established} accepted on {ownConn.AcceptingHost}, the server sees {ownAccepted}, the client's peer {ownPeer}");
+        if (R("OWN_CONNECTED") != "1") diffs.Add($"node1's own connect() failed in the kernel ({R("OWN_CONNECT_ERROR")})");
+        if (!ownConn.Established || ownConn.AcceptingHost != "server") diffs.Add($"nfwalk: node1's own connection is not established at the server: {own.Outcome}");
+        if (R("OWN_ACCEPTED") != ownAccepted) diffs.Add($"the server's second accept() saw {R("OWN_ACCEPTED")}, nfwalk delivers node1's SYN from {ownAccepted}");
+        if (R("OWN_PEER") != ownPeer) diffs.Add($"node1's socket is connected to {R("OWN_PEER")}, nfwalk's SYN-ACK arrives from {ownPeer}");
         // the probe: the kernel counted its outer in node2's INPUT and never saw its inner (the counters above); nfwalk must
         // end it there, dropped by the tunnel driver
         text.AppendLine($"UDP probe into VNI 43: nfwalk {probe.End.Kind} on {probe.End.Host}: {probe.End.Text}");

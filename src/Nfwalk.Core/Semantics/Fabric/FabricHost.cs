@@ -28,6 +28,24 @@ public sealed class FabricHost
     public string Name => Spec.Name;
 
     private readonly Dictionary<(string Device, string PeerHost, string PeerDevice), IpAddress> _learned = new();
+    private readonly Dictionary<(string Device, string Flow), ushort> _outerPorts = new();
+
+    /// <summary>
+    /// The stand-in outer source port for an inner flow leaving by tunnel <paramref name="device"/>: the same for every
+    /// packet of the flow (docs/tunnels.md fact 16), and — while [<paramref name="min"/>, <paramref name="max"/>] has room —
+    /// not one another inner flow of this host already got. Two inner flows hashed to one port would share one outer
+    /// conntrack entry (its nat chains only seen by the first); the kernel's hash collides that way only by chance, which
+    /// nfwalk cannot know, so the walk assumes it does not (fabric-diff caught a stand-in collision doing just that).
+    /// </summary>
+    public ushort OuterSourcePort(string device, string flow, ushort hashed, ushort min, ushort max)
+    {
+        if (_outerPorts.TryGetValue((device, flow), out var p)) return p;
+        var used = _outerPorts.Values.ToHashSet();
+        var port = hashed;
+        for (int i = 0; i < max - min && used.Contains(port); i++) port = port >= max ? min : (ushort)(port + 1);
+        _outerPorts[(device, flow)] = port;
+        return port;
+    }
 
     /// <summary>
     /// VXLAN address learning (vxlan_rcv → vxlan_snoop): <paramref name="device"/> received a packet from the tunnel device

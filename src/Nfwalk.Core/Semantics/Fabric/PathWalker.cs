@@ -73,8 +73,11 @@ public static class PathWalker
                         var learned = LearnedRemote(fabric, host, iface, tun, o, final);
                         if ((learned ?? tun.Remote) is not { } remote)
                             return End(JourneyEndKind.LeftScenario, host, $"routed into {iface} ({tun.Kind}{(tun.External ? ", external: the remote comes from a lightweight-tunnel route or eBPF" : " without a remote")}): nfwalk cannot tell where the outer packet goes");
-                        var encap = new Encapsulation(iface, tun, remote, Encapsulation.SourcePortFor(tun, final, host), Encapsulation.PortOf(tun), final);
                         var (pmin, pmax) = Encapsulation.SourcePortRange(tun, host);
+                        // the inner flow (the skb hash covers its addresses, ports and protocol, not the TCP flags)
+                        var sport = host.OuterSourcePort(iface, $"{final.Protocol} {final.Source}:{final.SourcePort} {final.Destination}:{final.DestinationPort}",
+                            Encapsulation.SourcePortFor(tun, final, host), pmin, pmax);
+                        var encap = new Encapsulation(iface, tun, remote, sport, Encapsulation.PortOf(tun), final);
                         // where the range comes from (docs/tunnels.md fact 15); GENEVE's fixed default needs no word
                         var from = tun.SourcePorts is { } sp && sp.Low < sp.High ? $"{iface}'s srcport {sp.Low} {sp.High}; "
                             : tun.Kind != "vxlan" ? ""
