@@ -45,27 +45,12 @@ public sealed class Fabric
             foreach (var p in h.Proxies) options.Listeners.Add(new Listener(IpAddress.AnyV4, p.Port, Protocols.Tcp, Transparent: true, Name: p.KindName));
             foreach (var e in scenario.Endpoints.Where(e => e.Host == h.Name && e.Port is not null))
                 options.Listeners.Add(new Listener(e.Address ?? IpAddress.AnyV4, e.Port!.Value, Protocols.Tcp, Transparent: false, Name: e.Name));
-            hosts.Add(new FabricHost { Spec = h, Snapshot = snap, Node = new Node { Name = h.Name, Rules4 = snap.Rules4, Rules6 = snap.Rules6, Network = snap.Network, SetTester = snap.SetTester }, Interfaces = routing.Interfaces, Options = options, LocalPortRange = LocalPortRange(h.SnapshotPath) });
+            hosts.Add(new FabricHost { Spec = h, Snapshot = snap, Node = new Node { Name = h.Name, Rules4 = snap.Rules4, Rules6 = snap.Rules6, Network = snap.Network, SetTester = snap.SetTester }, Interfaces = routing.Interfaces, Options = options });
         }
         var fabric = new Fabric(scenario, hosts);
         foreach (var l in scenario.Links) foreach (var end in new[] { l.A, l.B }) fabric.CheckInterface(end, diags);
         foreach (var n in scenario.Networks) foreach (var m in n.Members) fabric.CheckInterface(m, diags);
         return fabric;
-    }
-
-    /// <summary>"net.ipv4.ip_local_port_range = 32768\t60999" in the snapshot's sysctl.txt (sysctl prints a tab between the two).</summary>
-    private static (ushort, ushort)? LocalPortRange(string dir)
-    {
-        var path = Path.Combine(dir, "sysctl.txt");
-        if (!File.Exists(path)) return null;
-        foreach (var line in File.ReadLines(path))
-        {
-            var kv = line.Split('=', 2, StringSplitOptions.TrimEntries);
-            if (kv.Length != 2 || kv[0] != "net.ipv4.ip_local_port_range") continue;
-            var v = kv[1].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-            if (v.Length == 2 && ushort.TryParse(v[0], out var lo) && ushort.TryParse(v[1], out var hi)) return (lo, hi);
-        }
-        return null;
     }
 
     private void CheckInterface(InterfaceRef r, DiagnosticBag diags)

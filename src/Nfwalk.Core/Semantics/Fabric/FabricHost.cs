@@ -19,11 +19,37 @@ public sealed class FabricHost
     public required IReadOnlyList<Interface> Interfaces { get; init; }
     public required WalkOptions Options { get; init; }
 
+    private (ushort Low, ushort High)? _localPortRange;
+    private bool _localPortRangeRead;
+
     /// <summary>
     /// net.ipv4.ip_local_port_range of this namespace from the snapshot's sysctl.txt (null when the snapshot does not say):
     /// a VXLAN device without <c>srcport</c> hashes its outer source port into it (docs/tunnels.md fact 15).
     /// </summary>
-    public (ushort Low, ushort High)? LocalPortRange { get; init; }
+    public (ushort Low, ushort High)? LocalPortRange
+    {
+        get
+        {
+            if (!_localPortRangeRead) (_localPortRange, _localPortRangeRead) = (ReadLocalPortRange(Spec.SnapshotPath), true);
+            return _localPortRange;
+        }
+        init => (_localPortRange, _localPortRangeRead) = (value, true);
+    }
+
+    /// <summary>"net.ipv4.ip_local_port_range = 32768\t60999" in the snapshot's sysctl.txt (sysctl prints a tab between the two).</summary>
+    private static (ushort, ushort)? ReadLocalPortRange(string dir)
+    {
+        var path = Path.Combine(dir, "sysctl.txt");
+        if (!File.Exists(path)) return null;
+        foreach (var line in File.ReadLines(path))
+        {
+            var kv = line.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (kv.Length != 2 || kv[0] != "net.ipv4.ip_local_port_range") continue;
+            var v = kv[1].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+            if (v.Length == 2 && ushort.TryParse(v[0], out var lo) && ushort.TryParse(v[1], out var hi)) return (lo, hi);
+        }
+        return null;
+    }
 
     public string Name => Spec.Name;
 
