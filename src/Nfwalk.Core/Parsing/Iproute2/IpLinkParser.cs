@@ -191,6 +191,8 @@ public static class IpLinkParser
             case "vxlan" or "geneve":
             {
                 uint? vni = null; IpAddress? remote = null, local = null, group = null; int? port = null; string? ttl = null, dev = null; bool external = false;
+                (ushort, ushort)? srcports = null;
+                bool learning = true;
                 for (int i = 1; i < words.Count; i++)
                 {
                     var w = words[i].Of(line);
@@ -212,11 +214,14 @@ public static class IpLinkParser
                         case "dstport": if (Next() is { } p && Num.TryDec(p, out var dp)) port = dp; break;
                         case "ttl": ttl = Next(); break;
                         case "dev": dev = Next(); break;
-                        case "srcport": Next(); Next(); break;
+                        case "srcport":
+                            if (Next() is { } lo && Next() is { } hi && ushort.TryParse(lo, out var l) && ushort.TryParse(hi, out var h) && (l | h) != 0) srcports = (l, h); // "srcport 0 0": not set
+                            break;
                         case "external": external = true; break;
+                        case "nolearning": learning = false; break;
                     }
                 }
-                d.Tunnel = new TunnelInfo(d.KindName, external && vni is 0 ? null : vni, remote, local, group, port, ttl, dev, external);
+                d.Tunnel = new TunnelInfo(d.KindName, external && vni is 0 ? null : vni, remote, local, group, port, ttl, dev, external) { SourcePorts = srcports, NoLearning = !learning };
                 break;
             }
             case "vrf":
@@ -338,7 +343,12 @@ public static class IpLinkParser
                         var vni = data.Long("id") is { } id ? (uint)id : (uint?)null;
                         bool external = data.Has("external") || data.Bool("external") == true || data.Bool("collect_metadata") == true;
                         d.Tunnel = new TunnelInfo(d.KindName, external && vni is 0 ? null : vni, A("remote"), A("local"), A("group"),
-                            (int?)data.Long("port"), data.Str("ttl"), data.Str("link"), external);
+                            (int?)data.Long("port"), data.Str("ttl"), data.Str("link"), external)
+                        {
+                            SourcePorts = data["port_range"] is { } pr && pr.Long("low") is { } lo && pr.Long("high") is { } hi && (lo | hi) != 0
+                                ? ((ushort)lo, (ushort)hi) : null,
+                            NoLearning = data.Bool("learning") == false,
+                        };
                     }
                     else if (d.KindName == "vrf" && data.Long("table") is { } vt) d.VrfTable = (uint)vt;
                 }

@@ -15,22 +15,30 @@ public sealed record Encapsulation(string Device, TunnelInfo Tunnel, IpAddress O
     public static ushort PortOf(TunnelInfo t) => (ushort)(t.DestinationPort ?? (t.Kind == "vxlan" ? 8472 : 6081));
 
     /// <summary>
-    /// The range udp_flow_src_port draws the outer source port from, [min, max−1] (docs/tunnels.md fact 15): VXLAN uses
-    /// the namespace's ip_local_port_range (32768–60999 by default, so 32768–60998), GENEVE 1–65535 (so 1–65534).
+    /// The range udp_flow_src_port draws the outer source port from, [min, max−1] (docs/tunnels.md fact 15): the device's
+    /// <c>srcport MIN MAX</c> when set; otherwise VXLAN uses the ip_local_port_range of the device's namespace
+    /// (<paramref name="host"/>'s sysctl.txt; 32768–60999 when the snapshot does not say, so 32768–60998), GENEVE 1–65535
+    /// (so 1–65534).
     /// </summary>
-    public static (ushort Min, ushort Max) SourcePortRange(TunnelInfo t) => t.Kind == "vxlan" ? ((ushort)32768, (ushort)60998) : ((ushort)1, (ushort)65534);
+    public static (ushort Min, ushort Max) SourcePortRange(TunnelInfo t, FabricHost? host = null)
+    {
+        var (lo, hi) = t.SourcePorts is { } sp && sp.Low < sp.High ? sp
+            : t.Kind == "vxlan" ? host?.LocalPortRange ?? ((ushort)32768, (ushort)60999)
+            : ((ushort)1, (ushort)65535);
+        return lo < hi ? (lo, (ushort)(hi - 1)) : (lo, lo);
+    }
 
     /// <summary>
     /// udp_flow_src_port: the outer source port is the inner flow's skb hash (flow dissector, per-boot random seed) scaled
     /// into the range. nfwalk cannot know the hash; it derives a stable stand-in from the inner 5-tuple so that every packet
     /// of one inner flow gets the same outer port, as in the kernel (fact 16), and says so.
     /// </summary>
-    public static ushort SourcePortFor(TunnelInfo t, WalkedPacket inner)
+    public static ushort SourcePortFor(TunnelInfo t, WalkedPacket inner, FabricHost? host = null)
     {
         uint h = 2166136261;
         foreach (var v in new[] { (uint)inner.Source.Value, (uint)inner.Destination.Value, inner.SourcePort, inner.DestinationPort, inner.Protocol })
         { h ^= v; h *= 16777619; }
-        var (min, max) = SourcePortRange(t);
+        var (min, max) = SourcePortRange(t, host);
         return (ushort)(min + h % (uint)(max - min + 1));
     }
 }

@@ -60,6 +60,14 @@ public sealed class Fabric
     /// <summary>The host owning an address (an interface address, not a route), or null.</summary>
     public FabricHost? OwnerOf(IpAddress a) => Hosts.FirstOrDefault(h => h.Owns(a));
 
+    /// <summary>The host and interface carrying an address, or null.</summary>
+    public (FabricHost Host, Interface Interface)? InterfaceOwning(IpAddress a)
+    {
+        foreach (var h in Hosts)
+            if (h.Interfaces.FirstOrDefault(i => i.Addresses.Any(x => x.Local == a)) is { } i) return (h, i);
+        return null;
+    }
+
     /// <summary>
     /// Where a packet sent out of <paramref name="iface"/> of <paramref name="from"/> towards <paramref name="nextHop"/> arrives:
     /// the veth peer, else the member of a shared network that owns the next-hop address; null (with the reason) when it

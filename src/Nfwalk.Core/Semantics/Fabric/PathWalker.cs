@@ -1,5 +1,6 @@
 using Nfwalk.Model.Matches;
 using Nfwalk.Model.Net;
+using Nfwalk.Model.Routing;
 using Nfwalk.Semantics.Walk;
 
 namespace Nfwalk.Semantics.Fabric;
@@ -13,7 +14,10 @@ namespace Nfwalk.Semantics.Fabric;
 /// (__dev_forward_skb → skb_scrub_packet with xnet); the outer packet keeps the inner packet's skb mark
 /// (iptunnel_xmit scrubs without xnet) and its route lookup uses it (geneve_get_v4_rt / vxlan_get_route: flowi4_mark =
 /// skb->mark); the decapsulated packet keeps the mark the outer packet had on the receiving host and loses its conntrack
-/// reference (geneve_rx / vxlan_rcv → skb_scrub_packet without xnet).
+/// reference (geneve_rx / vxlan_rcv → skb_scrub_packet without xnet). A VXLAN device with learning remembers the outer
+/// source of what it decapsulated (vxlan_snoop) and sends frames for that peer there rather than to its remote; the outer
+/// source port is drawn from the device's srcport range, else (VXLAN) its namespace's ip_local_port_range. All of this is
+/// checked against the kernel by tests/Nfwalk.Tests/Kernel/FabricKernelDifferentialTests.cs (scripts/kernel/fabric-diff.sh).
 /// </summary>
 public static class PathWalker
 {
@@ -51,6 +55,9 @@ public static class PathWalker
                         if (dev is null)
                             return End(JourneyEndKind.Dropped, host, $"the {encap.KindName} packet (VNI {encap.Tunnel.Vni}) reached UDP {encap.OuterDestinationPort} on {host.Name}, but no {encap.Tunnel.Kind} device there takes it ({(encap.Tunnel.Kind == "vxlan" ? "none has that VNI" : $"none has that VNI with remote {final.Source}")}): dropped by the tunnel driver after INPUT");
                         carried.Pop();
+                        // vxlan_snoop (learning on): the inner frame's source MAC, the sender's tunnel device, is now behind
+                        // this outer source — replies through dev go there, not to its remote (docs/tunnels.md fact 22)
+                        if (dev.Tunnel!.Learning) host.Learn(dev.Name, from.Name, encap.Device, final.Source);
                         spec = encap.Inner.Received(dev.Name, final.Mark);
                         entry = HopEntry.Decapsulated;
                         (link, linkKind) = ($"{encap.KindName} VNI {encap.Tunnel.Vni} from {from.Name}:{encap.Device}, decapsulated on {dev.Name}", LinkKind.Tunnel);
@@ -65,11 +72,20 @@ public static class PathWalker
                     var dev = host.InterfaceNamed(iface);
                     if (dev?.Tunnel is { } tun)
                     {
-                        if (tun.Remote is not { } remote)
+                        var learned = LearnedRemote(fabric, host, iface, tun, o, final);
+                        if ((learned ?? tun.Remote) is not { } remote)
                             return End(JourneyEndKind.LeftScenario, host, $"routed into {iface} ({tun.Kind}{(tun.External ? ", external: the remote comes from a lightweight-tunnel route or eBPF" : " without a remote")}): nfwalk cannot tell where the outer packet goes");
-                        var encap = new Encapsulation(iface, tun, remote, Encapsulation.SourcePortFor(tun, final), Encapsulation.PortOf(tun), final);
-                        var (pmin, pmax) = Encapsulation.SourcePortRange(tun);
-                        assumptions.Add($"{encap.KindName} outer source port: the kernel hashes the inner flow into {pmin}-{pmax} (udp_flow_src_port, per-boot random seed); {encap.OuterSourcePort} stands for it (the same for every packet of the flow)");
+                        var (pmin, pmax) = Encapsulation.SourcePortRange(tun, host);
+                        // the inner flow (the skb hash covers its addresses, ports and protocol, not the TCP flags)
+                        var sport = host.OuterSourcePort(iface, $"{final.Protocol} {final.Source}:{final.SourcePort} {final.Destination}:{final.DestinationPort}",
+                            Encapsulation.SourcePortFor(tun, final, host), pmin, pmax);
+                        var encap = new Encapsulation(iface, tun, remote, sport, Encapsulation.PortOf(tun), final);
+                        // where the range comes from (docs/tunnels.md fact 15); GENEVE's fixed default needs no word
+                        var from = tun.SourcePorts is { } sp && sp.Low < sp.High ? $"{iface}'s srcport {sp.Low} {sp.High}; "
+                            : tun.Kind != "vxlan" ? ""
+                            : host.LocalPortRange is { } lpr ? $"{host.Name}'s net.ipv4.ip_local_port_range {lpr.Low} {lpr.High}; "
+                            : $"net.ipv4.ip_local_port_range, not in {host.Name}'s snapshot: the default 32768 60999 assumed; ";
+                        assumptions.Add($"{encap.KindName} outer source port: the kernel hashes the inner flow into {pmin}-{pmax} ({from}udp_flow_src_port, per-boot random seed); {encap.OuterSourcePort} stands for it (the same for every packet of the flow)");
                         carried.Push((encap, host));
                         // the outer packet is the host's own (ip_local_out from iptunnel_xmit): source chosen by its route
                         // lookup (no "local" on the device) unless the device has one; the skb mark goes with it
@@ -82,7 +98,8 @@ public static class PathWalker
                             Length = (remote.IsV4 ? 20 : 40) + 8 + 8 + 14 + trace.Final.Length,
                         };
                         entry = HopEntry.Encapsulated;
-                        (link, linkKind) = ($"{encap.KindName} VNI {tun.Vni} via {iface} to {remote}:{encap.OuterDestinationPort}", LinkKind.Tunnel);
+                        (link, linkKind) = ($"{encap.KindName} VNI {tun.Vni} via {iface} to {remote}:{encap.OuterDestinationPort}"
+                            + (learned is not null && learned != tun.Remote ? $" (learned: the packet {iface} decapsulated from that peer came from {learned}; not its remote {tun.Remote?.ToString() ?? "(none)"})" : ""), LinkKind.Tunnel);
                         continue;
                     }
                     var nextHop = o.NextHop is { } g && IpAddress.TryParse(g, out var gw) ? gw : final.Destination;
@@ -105,6 +122,18 @@ public static class PathWalker
 
         Journey End(JourneyEndKind kind, FabricHost at, string text, string? socket = null, ushort? port = null)
             => new(title, first, hops, new JourneyEnd(kind, at.Name, text, socket, port), current, assumptions.Distinct().ToList());
+    }
+
+    /// <summary>
+    /// The FDB entry a VXLAN device with learning has for the inner frame's destination MAC (vxlan_xmit → vxlan_find_mac):
+    /// the MAC is the next hop's, i.e. the tunnel device of the host owning the next-hop address; an entry learned from a
+    /// packet that device sent us (<see cref="FabricHost.Learn"/>) wins over the default entry (remote).
+    /// </summary>
+    private static IpAddress? LearnedRemote(Fabric fabric, FabricHost host, string iface, TunnelInfo tun, WalkOutcome o, WalkedPacket final)
+    {
+        if (!tun.Learning) return null;
+        var nextHop = o.NextHop is { } g && IpAddress.TryParse(g, out var gw) ? gw : final.Destination;
+        return fabric.InterfaceOwning(nextHop) is { } peer ? host.Learned(iface, peer.Host.Name, peer.Interface.Name) : null;
     }
 
     private static ushort? SocketPort(string? socket)
