@@ -15,15 +15,20 @@ public static class VerifyCommand
 {
     public static Command Create()
     {
-        var rules = new Argument<string>("RULES") { Description = "an iptables-save file (IPv4), replayed in a two-peer lab; or a node snapshot directory, built for real" };
-        var packets = new Option<string[]>("--packet") { Description = "IFACE|local PROTO SRC[:PORT] DST[:PORT] [FLAGS], e.g. \"eth0 tcp 10.99.0.2:40000 198.51.100.7:80 S\"; repeat for a sequence", AllowMultipleArgumentsPerToken = false, Required = true };
+        var rules = new Argument<string>("RULES") { Description = "an iptables-save file (IPv4), replayed in a two-peer lab; a node snapshot directory, built for real; or a scenario (scenario.yaml or its directory) with --from/--to" };
+        var packets = new Option<string[]>("--packet") { Description = "IFACE|local PROTO SRC[:PORT] DST[:PORT] [FLAGS], e.g. \"eth0 tcp 10.99.0.2:40000 198.51.100.7:80 S\"; repeat for a sequence", AllowMultipleArgumentsPerToken = false };
+        var from = new Option<string?>("--from") { Description = "with a scenario: the client (as for nfwalk walk); every host's part of the walk is replayed" };
+        var to = new Option<string?>("--to") { Description = "with a scenario: the destination (as for nfwalk walk)" };
         var cmd = new Command("verify", "Replay packets through the real kernel in network namespaces (peer 10.99.0.2 —eth0— node 10.99.0.1/10.99.1.1 —eth1— peer 10.99.1.2, default via 10.99.1.2) and compare its rule counters with nfwalk's walk. Needs root; touches only namespaces it creates.")
-        { rules, packets };
+        { rules, packets, from, to };
         cmd.SetAction(pr =>
         {
             if (Lab.Unavailable() is { } why) { Console.Error.WriteLine($"nfwalk verify: {why}"); return 2; }
             var path = pr.GetValue(rules)!;
             if (!File.Exists(path) && !Directory.Exists(path)) { Console.Error.WriteLine($"nfwalk verify: {path}: no such file or directory"); return 2; }
+            if (path.EndsWith(".yaml", StringComparison.Ordinal) || path.EndsWith(".yml", StringComparison.Ordinal) || File.Exists(Path.Combine(path, "scenario.yaml")))
+                return VerifyScenario(path, pr.GetValue(from), pr.GetValue(to));
+            if ((pr.GetValue(packets) ?? []).Length == 0) { Console.Error.WriteLine("nfwalk verify: give at least one --packet (or a scenario with --from and --to)"); return 2; }
             var specs = new List<PacketSpec>();
             foreach (var s in pr.GetValue(packets) ?? [])
             {
@@ -57,6 +62,36 @@ public static class VerifyCommand
             return ok ? 0 : 1;
         });
         return cmd;
+    }
+
+    /// <summary>A scenario walk, every host's part replayed through the kernel (ScenarioVerifier).</summary>
+    private static int VerifyScenario(string path, string? from, string? to)
+    {
+        if (from is null || to is null) { Console.Error.WriteLine("nfwalk verify: a scenario needs --from and --to (as nfwalk walk)"); return 2; }
+        var diags = new Diagnostics.DiagnosticBag();
+        var sc = Parsing.Scenario.ScenarioParser.ParseFile(path, diags);
+        Semantics.Fabric.Fabric? fabric = sc is null || diags.HasErrors ? null : Semantics.Fabric.Fabric.Load(sc, diags);
+        foreach (var d in diags.Items.Where(d => d.Severity != Diagnostics.Severity.Info)) Console.Error.WriteLine(d);
+        if (fabric is null || diags.HasErrors) return 2;
+        if (fabric.Resolve(from, out var why) is not { } client) { Console.Error.WriteLine($"nfwalk verify: --from {from}: {why}"); return 2; }
+        if (!WalkCommand.ResolveTo(fabric, to, out var dst, out var port, out why)) { Console.Error.WriteLine($"nfwalk verify: --to {to}: {why}"); return 2; }
+        var address = sc!.Endpoint(from) is null && sc.Host(from) is not null ? IpAddress.AnyV4 : client.Address;
+        var walk = Semantics.Fabric.RequestWalker.Walk(fabric, client.Host, address, dst, port, from, to);
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(Presentation.WalkText.Summary(walk))}[/]");
+        IReadOnlyList<HostVerification> results;
+        try { results = ScenarioVerifier.Run(fabric, walk); }
+        catch (LabException e) { Console.Error.WriteLine($"nfwalk verify: {e.Message}"); return 2; }
+        bool ok = true;
+        foreach (var h in results)
+        {
+            ok &= h.Result.Passed;
+            AnsiConsole.MarkupLine($"{(h.Result.Passed ? "[green]agrees[/] " : "[red]DIFFERS[/]")} {Markup.Escape(h.Host)}: {h.Packets} packets");
+            if (h.Result.Passed) continue;
+            Console.WriteLine(h.Result.Rules.Report());
+            foreach (var e in h.Result.Egress) AnsiConsole.MarkupLine($"{(e.Kernel == e.Nfwalk ? "" : "[red]!=[/] ")}left by {Markup.Escape(e.Interface)}: kernel {e.Kernel}, nfwalk {e.Nfwalk}");
+        }
+        AnsiConsole.MarkupLine(ok ? "[green]the kernel and nfwalk agree on every host's rules and egress interfaces[/]" : "[red]the kernel and nfwalk differ (above)[/]");
+        return ok ? 0 : 1;
     }
 
     public static bool TryPacket(string s, out PacketSpec? p, out string? error)

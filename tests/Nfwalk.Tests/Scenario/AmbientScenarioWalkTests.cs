@@ -14,7 +14,9 @@ namespace Nfwalk.Tests.Scenario;
 /// </summary>
 public class AmbientScenarioWalkTests
 {
-    public static RequestWalk Walk(string from, string to, string scenario = "examples/ambient")
+    public static RequestWalk Walk(string from, string to, string scenario = "examples/ambient") => WalkWithFabric(from, to, scenario).Walk;
+
+    public static (Fabric Fabric, RequestWalk Walk) WalkWithFabric(string from, string to, string scenario = "examples/ambient")
     {
         var diags = new DiagnosticBag();
         var sc = ScenarioParser.ParseFile(Path.Combine(Repo.Root, scenario), diags);
@@ -26,7 +28,7 @@ public class AmbientScenarioWalkTests
         Assert.True(client is not null, why);
         Assert.True(WalkCommand.ResolveTo(fabric, to, out var dst, out var port, out why), why);
         var address = sc!.Endpoint(from) is null && sc.Host(from) is not null ? Model.Net.IpAddress.AnyV4 : client!.Value.Address;
-        return RequestWalker.Walk(fabric, client!.Value.Host, address, dst, port, from, to);
+        return (fabric, RequestWalker.Walk(fabric, client!.Value.Host, address, dst, port, from, to));
     }
 
     private static IEnumerable<TraceStep> Matched(Hop h) => h.Trace.Steps.Where(s => s.Kind == StepKind.Rule && s.Matched == true);
