@@ -26,18 +26,7 @@ public static class TraceText
             foreach (var s in w.Steps)
             {
                 if (s.Kind == StepKind.Outcome) continue;
-                var (tag, color) = s.Kind switch
-                {
-                    StepKind.Hook => ("hook", "blue"),
-                    StepKind.Rule => ("rule", s.Matched == true ? "green" : "grey"),
-                    StepKind.Policy => ("policy", s.Verdict == "DROP" ? "red" : "green"),
-                    StepKind.Conntrack => ("conntrack", "magenta"),
-                    StepKind.Nat => ("nat", "yellow"),
-                    StepKind.Routing => ("route", "cyan"),
-                    StepKind.Assumption => ("ASSUMED", "yellow bold"),
-                    StepKind.Outcome => ("outcome", "bold"),
-                    _ => ("note", "grey"),
-                };
+                var (tag, color) = StepStyle.Of(s);
                 var line = $"[{color}]{tag,-10}[/] {Markup.Escape(s.Text)}";
                 if (s.Kind == StepKind.Rule && s.RuleText is not null) line += $"\n{new string(' ', 11)}[dim]{Markup.Escape(s.RuleText)}  ({Markup.Escape(s.Location ?? "")})[/]";
                 if (s.Mark != lastMark) { line += $"  [bold yellow]mark {lastMark} → {s.Mark}[/]"; lastMark = s.Mark; }

@@ -100,17 +100,7 @@ public static class WalkText
         {
             if (s.Kind == StepKind.Outcome) continue;
             if (detail != WalkDetail.Verbose && !(detail == WalkDetail.Brief ? Essential(s, lastMark) : Decisive(s))) { lastMark = s.Mark; continue; }
-            var (tag, color) = s.Kind switch
-            {
-                StepKind.Hook => ("hook", "blue"),
-                StepKind.Rule => ("rule", s.Matched == true ? "green" : "grey"),
-                StepKind.Policy => ("policy", s.Verdict == "DROP" ? "red" : "green"),
-                StepKind.Conntrack => ("conntrack", "magenta"),
-                StepKind.Nat => ("nat", "yellow"),
-                StepKind.Routing => ("route", "cyan"),
-                StepKind.Assumption => ("ASSUMED", "yellow bold"),
-                _ => ("note", "grey"),
-            };
+            var (tag, color) = StepStyle.Of(s);
             var line = $"{indent}  [{color}]{tag,-9}[/] {Markup.Escape(s.Text)}";
             if (s.Kind == StepKind.Rule && s.RuleText is not null) line += $"\n{indent}            [dim]{Markup.Escape(s.RuleText)}  ({Markup.Escape(s.Location ?? "")})[/]";
             if (s.Mark != lastMark) { line += $"  [bold yellow]mark {lastMark} → {s.Mark}[/]"; lastMark = s.Mark; }
