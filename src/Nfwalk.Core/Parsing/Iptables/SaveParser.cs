@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Nfwalk.Diagnostics;
 using Nfwalk.Model;
@@ -195,12 +196,15 @@ public static class SaveParser
             }
         }
 
+        // control characters other than tab, and the replacement character a failed UTF-8 decode leaves
+        private static readonly SearchValues<char> BinaryChars = SearchValues.Create(
+            "\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\n\u000B\f\r\u000E\u000F\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\uFFFD");
+
         private static bool HasBinary(string text, int s, int e)
         {
             // a control character among the first characters means this is not text; the rest is checked by the lexer's rules
             int n = Math.Min(e, s + 24);
-            for (int i = s; i < n; i++) { char c = text[i]; if ((c < 0x20 && c != '\t') || c == '\uFFFD') return true; }
-            return false;
+            return text.AsSpan(s, n - s).ContainsAny(BinaryChars);
         }
 
         private static bool TryCounters(ReadOnlySpan<char> s, out Counters c)
