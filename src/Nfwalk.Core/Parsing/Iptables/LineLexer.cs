@@ -9,13 +9,6 @@ namespace Nfwalk.Parsing.Iptables;
 /// </summary>
 public static class LineLexer
 {
-    // ' ', '\t', '\r' end a word; '"' opens a quoted part: one bit test per character instead of four comparisons
-    private const ulong BlankBits = (1UL << ' ') | (1UL << '\t') | (1UL << '\r');
-    private const ulong SpecialBits = BlankBits | (1UL << '"');
-
-    private static bool IsBlank(char c) => c < 64 && ((BlankBits >> c) & 1) != 0;
-    private static bool IsSpecial(char c) => c < 64 && ((SpecialBits >> c) & 1) != 0;
-
     /// <summary>Returns false (with the column of the opening quote) for an unterminated quoted string.</summary>
     public static bool Split(string text, int lineStart, int lineLength, List<Token> tokens, out int badColumn)
     {
@@ -25,13 +18,15 @@ public static class LineLexer
         int i = 0;
         while (i < line.Length)
         {
-            if (IsBlank(line[i])) { i++; continue; }
+            // every character above '"' is an ordinary one: one comparison per character on the common path
+            char c = line[i];
+            if (c <= '"' && (c == ' ' || c == '\t' || c == '\r')) { i++; continue; }
             int start = i;
             bool quoted = false;
             while (i < line.Length)
             {
-                char c = line[i];
-                if (!IsSpecial(c)) { i++; continue; }
+                c = line[i];
+                if (c > '"' || c == '!' || (c < ' ' && c != '\t' && c != '\r')) { i++; continue; }
                 if (c != '"') break; // a blank ends the word
                 // a quoted part: runs to the next unescaped quote and ends the word there
                 quoted = true;
