@@ -37,17 +37,48 @@ public static class SaveParser
 
     /// <summary>
     /// The file's text as File.ReadAllText decodes it (UTF-8, a UTF-8 byte order mark dropped, invalid bytes as U+FFFD),
-    /// in one read and one decode: ReadAllText's reader grows a builder in chunks, a third more memory on a large dump.
-    /// Files with a UTF-16 or UTF-32 byte order mark still go through ReadAllText, which detects those.
+    /// with less memory: an all-ASCII file (what iptables-save writes unless a comment holds other characters) is
+    /// widened straight into the string in 64 KB pieces; anything else is read whole and decoded once, whereas
+    /// ReadAllText's reader grows a builder in chunks. A UTF-16 or UTF-32 byte order mark still goes to ReadAllText.
     /// </summary>
     private static string ReadText(string path)
     {
+        using (var handle = File.OpenHandle(path))
+        {
+            long length = RandomAccess.GetLength(handle);
+            if (length > 0 && length < 1 << 30 && TryReadAscii(handle, (int)length) is { } ascii) return ascii;
+        }
         var bytes = File.ReadAllBytes(path);
         ReadOnlySpan<byte> b = bytes;
         if (b.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) return Encoding.UTF8.GetString(b[3..]);
         if (b.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || b.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]) || b.StartsWith((ReadOnlySpan<byte>)[0, 0, 0xFE, 0xFF]))
             return File.ReadAllText(path);
         return Encoding.UTF8.GetString(b);
+    }
+
+    /// <summary>The whole file when it is exactly <paramref name="length"/> bytes of ASCII; null otherwise.</summary>
+    private static string? TryReadAscii(Microsoft.Win32.SafeHandles.SafeFileHandle handle, int length)
+    {
+        var buffer = new byte[Math.Min(length, 1 << 16)];
+        // the first piece is read before the string is made, so a non-ASCII file usually costs no string at all
+        int first = RandomAccess.Read(handle, buffer, 0);
+        if (first <= 0 || !Ascii.IsValid(buffer.AsSpan(0, first))) return null;
+        bool ok = true;
+        var text = string.Create(length, (handle, buffer, first), (chars, st) =>
+        {
+            var (h, buf, n) = st;
+            long offset = 0;
+            while (true)
+            {
+                if (offset + n > chars.Length || Ascii.ToUtf16(buf.AsSpan(0, n), chars.Slice((int)offset), out _) != System.Buffers.OperationStatus.Done) { ok = false; return; }
+                offset += n;
+                if (offset == chars.Length) break;
+                n = RandomAccess.Read(h, buf, offset);
+                if (n <= 0) { ok = false; return; } // the file became shorter
+            }
+            if (RandomAccess.Read(h, buf.AsSpan(0, 1), offset) != 0) ok = false; // the file grew
+        });
+        return ok ? text : null;
     }
 
     private static Ruleset Empty(IpFamily f) => new() { Family = f, Tables = [], Items = [] };
