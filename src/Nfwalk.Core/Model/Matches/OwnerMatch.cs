@@ -77,7 +77,7 @@ public sealed class OwnerMatch : Match
             if (!ctx.TryValue(out var s, out var at)) return null;
             if (s.SequenceEqual(rootName)) return (0, 0, negated);
             int dash = s.IndexOf('-');
-            if (dash < 0 ? Values.TryUInt(s, out var lo) && (lo == lo) : false) return (lo, lo, negated);
+            if (dash < 0 && Values.TryUInt(s, out var lo)) return (lo, lo, negated);
             if (dash > 0 && Values.TryUInt(s[..dash], out var a) && Values.TryUInt(s[(dash + 1)..], out var b) && a <= b) return (a, b, negated);
             ctx.Error(at, $"{ctx.OptionName}: \"{Values.Trunc(s)}\" is not a numeric id or id range (nfwalk does not resolve user and group names other than root)");
             return null;

@@ -38,6 +38,9 @@ public static class Protocols
     public static bool TryParse(ReadOnlySpan<char> s, out byte number, out bool all)
     {
         all = false; number = 0;
+        // the spellings iptables-save prints for nearly every rule, before the number parse and the name table
+        if (s is "tcp") { number = Tcp; return true; }
+        if (s is "udp") { number = Udp; return true; }
         if (s.Equals("all", StringComparison.OrdinalIgnoreCase)) { all = true; return true; }
         if (uint.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
         {

@@ -36,6 +36,18 @@ public static class Extensions
         _ => null,
     };
 
+    /// <summary>The literal for a module or target name that the parsers know (so it need not be pooled), else null.</summary>
+    public static string? KnownName(ReadOnlySpan<char> name) => name switch
+    {
+        "comment" => "comment", "tcp" => "tcp", "udp" => "udp", "mark" => "mark", "connmark" => "connmark", "conntrack" => "conntrack",
+        "multiport" => "multiport", "statistic" => "statistic", "set" => "set", "addrtype" => "addrtype", "state" => "state",
+        "icmp" => "icmp", "physdev" => "physdev", "owner" => "owner", "socket" => "socket", "limit" => "limit",
+        "ACCEPT" => "ACCEPT", "DROP" => "DROP", "RETURN" => "RETURN", "DNAT" => "DNAT", "SNAT" => "SNAT", "MASQUERADE" => "MASQUERADE",
+        "MARK" => "MARK", "CONNMARK" => "CONNMARK", "REJECT" => "REJECT", "LOG" => "LOG", "REDIRECT" => "REDIRECT", "TPROXY" => "TPROXY",
+        "CT" => "CT", "NOTRACK" => "NOTRACK", "NFLOG" => "NFLOG",
+        _ => null,
+    };
+
     /// <summary>The implicit module iptables loads for "-p PROTO --dport ..." without "-m".</summary>
     public static MatchParser? CreateProtocolMatch(byte protocol, IpFamily family) => protocol switch
     {

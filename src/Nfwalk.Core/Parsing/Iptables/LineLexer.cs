@@ -14,36 +14,37 @@ public static class LineLexer
     {
         tokens.Clear();
         badColumn = 0;
-        int end = lineStart + lineLength;
-        int i = lineStart;
-        while (i < end)
+        var line = text.AsSpan(lineStart, lineLength);
+        int i = 0;
+        while (i < line.Length)
         {
-            char c = text[i];
-            if (c == ' ' || c == '\t' || c == '\r') { i++; continue; }
+            // every character above '"' is an ordinary one: one comparison per character on the common path
+            char c = line[i];
+            if (c <= '"' && (c == ' ' || c == '\t' || c == '\r')) { i++; continue; }
             int start = i;
             bool quoted = false;
-            while (i < end)
+            while (i < line.Length)
             {
-                c = text[i];
-                if (c == '"')
-                {
-                    // a quoted part: runs to the next unescaped quote and ends the word there
-                    quoted = true;
-                    int q = i;
-                    i++;
-                    while (i < end && text[i] != '"')
-                    {
-                        if (text[i] == '\\' && i + 1 < end) i++;
-                        i++;
-                    }
-                    if (i >= end) { badColumn = q - lineStart + 1; return false; }
-                    i++;
-                    break;
-                }
-                if (c == ' ' || c == '\t' || c == '\r') break;
+                c = line[i];
+                if (c > '"' || c == '!' || (c < ' ' && c != '\t' && c != '\r')) { i++; continue; }
+                if (c != '"') break; // a blank ends the word
+                // a quoted part: runs to the next unescaped quote and ends the word there
+                quoted = true;
+                int q = i;
                 i++;
+                while (true)
+                {
+                    int k = line[i..].IndexOfAny('"', '\\');
+                    if (k < 0) { badColumn = q + 1; return false; }
+                    i += k;
+                    if (line[i] == '"') break;
+                    i += i + 1 < line.Length ? 2 : 1; // a backslash takes the next character with it
+                    if (i >= line.Length) { badColumn = q + 1; return false; }
+                }
+                i++;
+                break;
             }
-            tokens.Add(new Token(start, i - start, start - lineStart + 1, quoted));
+            tokens.Add(new Token(lineStart + start, i - start, start + 1, quoted));
         }
         return true;
     }

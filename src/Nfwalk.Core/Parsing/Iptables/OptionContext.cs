@@ -99,6 +99,21 @@ public sealed class OptionContext
 
     public bool TryString(out string value) => TryString(out value, out _);
 
+    /// <summary>
+    /// A "-m" module or "-j" target name, taken as <see cref="TryString(out string, out SourceLocation)"/> takes it; the names
+    /// nfwalk knows come back as literals without a pool lookup (nearly every rule names two or three of them).
+    /// </summary>
+    internal bool TryName(out string value, out SourceLocation at)
+    {
+        if (!AtEnd && !_tokens[Pos].Quoted && Extensions.KnownName(CurrentSpan) is { } known)
+        {
+            at = At(_tokens[Pos++]);
+            value = known;
+            return true;
+        }
+        return TryString(out value, out at);
+    }
+
     /// <summary>Old-style negation, "--dport ! 22": a "!" where the value should be.</summary>
     internal bool TakeOldStyleBang()
     {

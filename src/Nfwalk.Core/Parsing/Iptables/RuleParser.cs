@@ -124,7 +124,7 @@ internal sealed class RuleParser
                 case "-m" or "--match":
                 {
                     if (negate) { ctx.Error(negAt, "\"!\" cannot be used before -m"); negate = false; }
-                    if (!ctx.TryString(out var name, out var nat)) continue;
+                    if (!ctx.TryName(out var name, out var nat)) continue;
                     var parser = Extensions.CreateMatch(name, _family);
                     modules.Add(new ModuleSlot(name, at, parser, false));
                     if (parser is null) CollectUnknownWords(ctx, modules[^1].UnknownWords!);
@@ -135,7 +135,7 @@ internal sealed class RuleParser
                 {
                     if (negate) { ctx.Error(negAt, "\"!\" cannot be used before -j"); negate = false; }
                     if (targetName is not null) ctx.Error(at, "multiple -j/-g flags not allowed");
-                    if (!ctx.TryString(out var name, out _)) continue;
+                    if (!ctx.TryName(out var name, out _)) continue;
                     isGoto = word[1] == 'g' || word.StartsWith("--g");
                     targetName = name; targetAt = at;
                     targetParser = isGoto ? null : Extensions.CreateTarget(name, _family);

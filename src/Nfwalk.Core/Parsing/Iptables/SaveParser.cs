@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using Nfwalk.Diagnostics;
 using Nfwalk.Model;
 using Nfwalk.Model.Net;
@@ -23,7 +25,7 @@ public static class SaveParser
     public static ParseResult ParseFile(string path, IpFamily? family = null)
     {
         string text;
-        try { text = File.ReadAllText(path); }
+        try { text = ReadText(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             var d = new DiagnosticBag();
@@ -31,6 +33,52 @@ public static class SaveParser
             return new ParseResult(Empty(family ?? IpFamily.V4), d.Items);
         }
         return Parse(text, path, family);
+    }
+
+    /// <summary>
+    /// The file's text as File.ReadAllText decodes it (UTF-8, a UTF-8 byte order mark dropped, invalid bytes as U+FFFD),
+    /// with less memory: an all-ASCII file (what iptables-save writes unless a comment holds other characters) is
+    /// widened straight into the string in 64 KB pieces; anything else is read whole and decoded once, whereas
+    /// ReadAllText's reader grows a builder in chunks. A UTF-16 or UTF-32 byte order mark still goes to ReadAllText.
+    /// </summary>
+    private static string ReadText(string path)
+    {
+        using (var handle = File.OpenHandle(path))
+        {
+            long length = RandomAccess.GetLength(handle);
+            if (length > 0 && length < 1 << 30 && TryReadAscii(handle, (int)length) is { } ascii) return ascii;
+        }
+        var bytes = File.ReadAllBytes(path);
+        ReadOnlySpan<byte> b = bytes;
+        if (b.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) return Encoding.UTF8.GetString(b[3..]);
+        if (b.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || b.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]) || b.StartsWith((ReadOnlySpan<byte>)[0, 0, 0xFE, 0xFF]))
+            return File.ReadAllText(path);
+        return Encoding.UTF8.GetString(b);
+    }
+
+    /// <summary>The whole file when it is exactly <paramref name="length"/> bytes of ASCII; null otherwise.</summary>
+    private static string? TryReadAscii(Microsoft.Win32.SafeHandles.SafeFileHandle handle, int length)
+    {
+        var buffer = new byte[Math.Min(length, 1 << 16)];
+        // the first piece is read before the string is made, so a non-ASCII file usually costs no string at all
+        int first = RandomAccess.Read(handle, buffer, 0);
+        if (first <= 0 || !Ascii.IsValid(buffer.AsSpan(0, first))) return null;
+        bool ok = true;
+        var text = string.Create(length, (handle, buffer, first), (chars, st) =>
+        {
+            var (h, buf, n) = st;
+            long offset = 0;
+            while (true)
+            {
+                if (offset + n > chars.Length || Ascii.ToUtf16(buf.AsSpan(0, n), chars.Slice((int)offset), out _) != System.Buffers.OperationStatus.Done) { ok = false; return; }
+                offset += n;
+                if (offset == chars.Length) break;
+                n = RandomAccess.Read(h, buf, offset);
+                if (n <= 0) { ok = false; return; } // the file became shorter
+            }
+            if (RandomAccess.Read(h, buf.AsSpan(0, 1), offset) != 0) ok = false; // the file grew
+        });
+        return ok ? text : null;
     }
 
     private static Ruleset Empty(IpFamily f) => new() { Family = f, Tables = [], Items = [] };
@@ -195,12 +243,15 @@ public static class SaveParser
             }
         }
 
+        // control characters other than tab, and the replacement character a failed UTF-8 decode leaves
+        private static readonly SearchValues<char> BinaryChars = SearchValues.Create(
+            "\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\n\u000B\f\r\u000E\u000F\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\uFFFD");
+
         private static bool HasBinary(string text, int s, int e)
         {
             // a control character among the first characters means this is not text; the rest is checked by the lexer's rules
             int n = Math.Min(e, s + 24);
-            for (int i = s; i < n; i++) { char c = text[i]; if ((c < 0x20 && c != '\t') || c == '\uFFFD') return true; }
-            return false;
+            return text.AsSpan(s, n - s).ContainsAny(BinaryChars);
         }
 
         private static bool TryCounters(ReadOnlySpan<char> s, out Counters c)

@@ -11,10 +11,17 @@ internal static class TableAssembler
         var hooks = name.Hooks();
         var rulesByChain = new Dictionary<string, List<Rule>>(StringComparer.Ordinal);
         var order = new List<string>();
+        // a dump lists each chain's rules together, and chain names are pooled strings: look a name up only when it changes
+        string? lastChain = null;
+        List<Rule>? list = null;
         foreach (var r in d.Rules)
         {
-            if (!rulesByChain.TryGetValue(r.ChainName, out var list)) { list = new List<Rule>(); rulesByChain[r.ChainName] = list; order.Add(r.ChainName); }
-            list.Add(r);
+            if (!ReferenceEquals(r.ChainName, lastChain))
+            {
+                lastChain = r.ChainName;
+                if (!rulesByChain.TryGetValue(lastChain, out list)) { list = new List<Rule>(); rulesByChain[lastChain] = list; order.Add(lastChain); }
+            }
+            list!.Add(r);
         }
 
         var chains = new List<Chain>(d.Declarations.Count + 5);

@@ -50,12 +50,13 @@ public static class RulesetValidator
                 }
                 if (t is JumpTarget j)
                 {
-                    if (!g.Exists(j.Chain))
+                    var callee = g[j.Chain];
+                    if (callee is null)
                     {
                         if (table.IsHeaderless) diags.Info(t.Location, $"chain {j.Chain} is not part of this fragment; what it does is unknown");
                         else diags.Error(t.Location, $"{(j.IsGoto ? "goto" : "jump")} to chain {j.Chain}, which does not exist in table {tname} (and is not a known target)");
                     }
-                    else if (g[j.Chain]!.IsBuiltin)
+                    else if (callee.IsBuiltin)
                         diags.Error(t.Location, $"{(j.IsGoto ? "goto" : "jump")} to builtin chain {j.Chain}: only user-defined chains can be jump targets");
                     continue;
                 }

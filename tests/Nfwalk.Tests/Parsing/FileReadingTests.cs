@@ -1,0 +1,48 @@
+using System.Text;
+using Nfwalk.Parsing.Iptables;
+
+namespace Nfwalk.Tests.Parsing;
+
+/// <summary>SaveParser.ParseFile reads a file into exactly the text File.ReadAllText gives (its own reader uses less memory).</summary>
+public class FileReadingTests
+{
+    private static void SameAsReadAllText(byte[] bytes)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"nfwalk-read-{Guid.NewGuid():N}.rules");
+        try
+        {
+            File.WriteAllBytes(path, bytes);
+            var parsed = SaveParser.ParseFile(path);
+            Assert.Equal(File.ReadAllText(path), parsed.Ruleset.Source!.Text);
+        }
+        finally { File.Delete(path); }
+    }
+
+    private static byte[] Dump(int rules, string comment)
+    {
+        var sb = new StringBuilder("*filter\n:INPUT ACCEPT [0:0]\n");
+        for (int i = 0; i < rules; i++) sb.Append($"-A INPUT -s 10.0.{i / 256 % 256}.{i % 256}/32 -m comment --comment \"{comment} {i}\" -j ACCEPT\n");
+        return Encoding.UTF8.GetBytes(sb.Append("COMMIT\n").ToString());
+    }
+
+    [Fact] public void Ascii_dump_larger_than_one_read() => SameAsReadAllText(Dump(3000, "plain"));
+
+    [Fact] public void Utf8_comment_after_the_first_64_KB() => SameAsReadAllText([.. Dump(2000, "plain"), .. Encoding.UTF8.GetBytes("# caf\u00e9 \u2192 \U0001F600\n")]);
+
+    [Fact] public void Utf8_byte_order_mark_is_dropped() => SameAsReadAllText([0xEF, 0xBB, 0xBF, .. Dump(10, "x")]);
+
+    [Fact] public void Utf16_byte_order_mark_is_decoded() => SameAsReadAllText([0xFF, 0xFE, .. Encoding.Unicode.GetBytes("*filter\nCOMMIT\n")]);
+
+    [Fact] public void Invalid_utf8_becomes_replacement_characters()
+    {
+        var rnd = new Random(11);
+        for (int k = 0; k < 20; k++)
+        {
+            var bytes = Dump(200 * k + 1, "x");
+            for (int i = 0; i < 30; i++) bytes[rnd.Next(bytes.Length)] = (byte)rnd.Next(0x80, 0x100);
+            SameAsReadAllText(bytes);
+        }
+    }
+
+    [Fact] public void Empty_file() => SameAsReadAllText([]);
+}
