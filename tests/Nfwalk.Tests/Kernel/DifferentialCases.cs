@@ -45,6 +45,26 @@ public static class DifferentialCases
 
             """, [Udp(A, X, 2001), Udp(A, X, 2002, sport: 30001)]);
 
+        // the masked bits already set when MARK runs: (mark & ~M) ^ V keeps the other bits, which "mark = V" would lose;
+        // --or/--and/--xor-mark are --set-xmark with V/M chosen so (xt_MARK mark_tg)
+        yield return new("MARK on a packet already marked: set-xmark keeps unmasked bits, or/and/xor-mark (xt_MARK)", """
+            *mangle
+            :PREROUTING ACCEPT [0:0]
+            :FORWARD ACCEPT [0:0]
+            -A PREROUTING -p udp -m udp --dport 2101 -j MARK --set-xmark 0x7/0xffffffff
+            -A PREROUTING -p udp -m udp --dport 2101 -j MARK --set-xmark 0x100/0x101
+            -A PREROUTING -p udp -m udp --dport 2102 -j MARK --set-xmark 0xf0/0xffffffff
+            -A PREROUTING -p udp -m udp --dport 2102 -j MARK --or-mark 0x3
+            -A PREROUTING -p udp -m udp --dport 2102 -j MARK --and-mark 0xfe
+            -A PREROUTING -p udp -m udp --dport 2102 -j MARK --xor-mark 0x11
+            -A FORWARD -m mark --mark 0x106
+            -A FORWARD -m mark --mark 0x100
+            -A FORWARD -m mark --mark 0xe3
+            -A FORWARD -m mark --mark 0x2/0x2
+            COMMIT
+
+            """, [Udp(A, X, 2101), Udp(A, X, 2102, sport: 30002)]);
+
         yield return new("connmark save/restore with masks (E05)", """
             *mangle
             :PREROUTING ACCEPT [0:0]
