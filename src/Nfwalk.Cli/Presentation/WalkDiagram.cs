@@ -82,19 +82,26 @@ public static class WalkDiagram
     public static string Svg(RequestWalk w)
     {
         var (hosts, events) = Build(w);
-        const int lane = 200, top = 70, step = 26, left = 110;
-        int width = left + lane * Math.Max(1, hosts.Count - 1) + 140;
+        // the summary as title lines: "from → to", then one line per connection
+        var titleLines = new List<string> { $"{w.From} → {w.To}: {w.Connections.Count} TCP connection{(w.Connections.Count == 1 ? "" : "s")}" };
+        titleLines.AddRange(WalkText.Summary(w).Split(": ", 2)[^1].Split("; ").Select((c, i) => $"  {i + 1}. {c}"));
+        int head = 18 * titleLines.Count;
+        const int lane = 200, step = 26, left = 110;
+        int top = 70 + head;
+        int width = left + lane * Math.Max(1, hosts.Count - 1) + 330; // room for the last lane's notes
         int height = top + step * (events.Count + 2);
         string X(int i) => (left + i * lane).ToString(System.Globalization.CultureInfo.InvariantCulture);
         string T(string s) => WebUtility.HtmlEncode(s);
         var sb = new StringBuilder();
         sb.AppendLine($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"monospace\" font-size=\"11\">");
         sb.AppendLine("<defs><marker id=\"a\" markerWidth=\"8\" markerHeight=\"8\" refX=\"8\" refY=\"4\" orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" fill=\"#333\"/></marker></defs>");
-        sb.AppendLine($"<rect width=\"100%\" height=\"100%\" fill=\"white\"/><text x=\"10\" y=\"18\" font-size=\"13\" font-weight=\"bold\">{T($"{w.From} → {w.To}: {WalkText.Summary(w)}")}</text>");
+        sb.AppendLine("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>");
+        for (int l = 0; l < titleLines.Count; l++)
+            sb.AppendLine($"<text x=\"10\" y=\"{18 + 18 * l}\" font-size=\"13\"{(l == 0 ? " font-weight=\"bold\"" : "")}>{T(titleLines[l])}</text>");
         for (int i = 0; i < hosts.Count; i++)
         {
-            sb.AppendLine($"<rect x=\"{left + i * lane - 80}\" y=\"32\" width=\"160\" height=\"22\" rx=\"4\" fill=\"#e8eef8\" stroke=\"#456\"/><text x=\"{X(i)}\" y=\"47\" text-anchor=\"middle\" font-weight=\"bold\">{T(hosts[i])}</text>");
-            sb.AppendLine($"<line x1=\"{X(i)}\" y1=\"54\" x2=\"{X(i)}\" y2=\"{height - 10}\" stroke=\"#bbb\" stroke-dasharray=\"4 3\"/>");
+            sb.AppendLine($"<rect x=\"{left + i * lane - 80}\" y=\"{14 + head}\" width=\"160\" height=\"22\" rx=\"4\" fill=\"#e8eef8\" stroke=\"#456\"/><text x=\"{X(i)}\" y=\"{29 + head}\" text-anchor=\"middle\" font-weight=\"bold\">{T(hosts[i])}</text>");
+            sb.AppendLine($"<line x1=\"{X(i)}\" y1=\"{36 + head}\" x2=\"{X(i)}\" y2=\"{height - 10}\" stroke=\"#bbb\" stroke-dasharray=\"4 3\"/>");
         }
         int y = top;
         foreach (var e in events)
