@@ -83,14 +83,49 @@ public static class SaveParser
 
     private static Ruleset Empty(IpFamily f) => new() { Family = f, Tables = [], Items = [] };
 
-    public static ParseResult Parse(string text, string fileName = "<input>", IpFamily? family = null)
+    /// <summary>
+    /// Inputs at least this long (characters) parse their rule lines on two threads when the machine has two cores or more;
+    /// below it a second thread costs more than it saves.
+    /// </summary>
+    public const int ParallelThreshold = 1 << 20;
+
+    /// <summary>
+    /// Parses <paramref name="text"/>. <paramref name="parallel"/>: null decides by size and core count, false forces the
+    /// sequential parser, true forces the two-thread path even for a tiny input (the equivalence tests use both). The
+    /// result — model, diagnostics and their order — is the same either way.
+    /// </summary>
+    public static ParseResult Parse(string text, string fileName = "<input>", IpFamily? family = null, bool? parallel = null)
+    {
+        bool par = parallel ?? (text.Length >= ParallelThreshold && Environment.ProcessorCount >= 2);
+        return ParseSplit(text, fileName, family, par ? ParallelSplit(text, parallel == true ? 0.5 : SplitFraction) : -1);
+    }
+
+    /// <summary>For the equivalence tests: the two-thread parse with the second thread starting at the first line start at or after <paramref name="fraction"/> of the text.</summary>
+    internal static ParseResult ParseSplitAt(string text, string fileName, double fraction) => ParseSplit(text, fileName, null, ParallelSplit(text, fraction));
+
+    private static ParseResult ParseSplit(string text, string fileName, IpFamily? family, int split)
     {
         var file = new SourceFile(fileName, text);
         var fam = family ?? DetectFamily(text, fileName);
         var diags = new DiagnosticBag();
         var builder = new Builder(file, fam, diags);
-        builder.Run();
+        builder.Run(split);
         return new ParseResult(builder.Result(), diags.Items);
+    }
+
+    /// <summary>
+    /// Fraction of the text the calling thread parses itself before it takes the second thread's rules: it also does all
+    /// the sequential work (declarations, chains, tables), so it gets less than half of the rule lines.
+    /// </summary>
+    internal static double SplitFraction = double.TryParse(Environment.GetEnvironmentVariable("NFWALK_PARSE_SPLIT"), NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && f > 0 && f < 1 ? f : 0.42;
+
+    /// <summary>The start of the line where the second thread begins, or -1 for no split.</summary>
+    private static int ParallelSplit(string text, double fraction)
+    {
+        int at = (int)(text.Length * fraction);
+        if (at < 0 || at >= text.Length) return -1;
+        int nl = text.IndexOf('\n', at);
+        return nl < 0 || nl + 1 >= text.Length ? -1 : nl + 1;
     }
 
     /// <summary>ip6tables-save names itself in its header; otherwise look for IPv6 addresses or the file name.</summary>
@@ -126,6 +161,76 @@ public static class SaveParser
         public bool Skip; // unknown table: lines ignored until COMMIT
     }
 
+    /// <summary>A rule line parsed by the second thread: where it starts, the rule, and its diagnostics in <see cref="ChunkParser.Diags"/>.</summary>
+    private readonly record struct PreParsedRule(int Offset, Rule Rule, bool Insert, int DiagStart, int DiagEnd);
+
+    /// <summary>
+    /// The second thread of a parallel parse: from a line start to the end of the text, parses every line that the
+    /// sequential parser would hand to <see cref="RuleParser"/> ("-A"/"-I" lines that pass the same checks, in the same
+    /// order), with its own parser, string pool and diagnostics. Lines it does not take — and their diagnostics — are
+    /// left to the builder, which also drops what it parsed inside a skipped table. Only pure checks are made here: no
+    /// table state.
+    /// </summary>
+    private sealed class ChunkParser(SourceFile file, IpFamily family)
+    {
+        public readonly List<PreParsedRule> Rules = new();
+        public readonly DiagnosticBag Diags = new();
+
+        public void Run(int pos, int lineNo)
+        {
+            var pool = new StringPool();
+            var parser = new RuleParser(Diags, pool, family);
+            var tokens = new List<Token>(32);
+            string text = file.Text;
+            while (pos <= text.Length)
+            {
+                int nl = text.IndexOf('\n', pos);
+                int end = nl < 0 ? text.Length : nl;
+                lineNo++;
+                int len = end - pos;
+                if (len > 0 && text[end - 1] == '\r') len--;
+                if (nl < 0 && len == 0) break;
+                TryRule(text, new SourceLine(file, pos, len, lineNo), parser, pool, tokens);
+                if (nl < 0) break;
+                pos = nl + 1;
+            }
+        }
+
+        // the checks of Builder.ParseLine in its order, up to the RuleParser call; any other outcome leaves the line alone
+        private void TryRule(string text, SourceLine line, RuleParser parser, StringPool pool, List<Token> tokens)
+        {
+            int s = line.Offset, e = line.Offset + line.Length;
+            while (s < e && (text[s] == ' ' || text[s] == '\t')) s++;
+            if (s == e) return;
+            char c = text[s];
+            if (c == '#' || Builder.HasBinary(text, s, e) || c == '*' || c == ':') return;
+            if (text.AsSpan(s, e - s).TrimEnd().SequenceEqual("COMMIT")) return;
+            Counters? counters = null;
+            if (c == '[')
+            {
+                int close = text.IndexOf(']', s, e - s);
+                if (close < 0 || !Builder.TryCounters(text.AsSpan(s + 1, close - s - 1), out var ct)) return;
+                counters = ct;
+                s = close + 1;
+                while (s < e && (text[s] == ' ' || text[s] == '\t')) s++;
+            }
+            if (!LineLexer.Split(text, line.Offset, e - line.Offset, tokens, out _)) return;
+            int first = 0;
+            while (first < tokens.Count && tokens[first].Start < s) first++;
+            if (first >= tokens.Count) return;
+            var cmd = text.AsSpan(tokens[first].Start, tokens[first].Length);
+            if (cmd is not ("-A" or "--append" or "-I" or "--insert")) return;
+            if (first + 1 >= tokens.Count) return;
+            var chainTok = tokens[first + 1];
+            var chain = pool.Get(text.AsSpan(chainTok.Start, chainTok.Length));
+            int next = first + 2;
+            if (cmd[1] == 'I' && next < tokens.Count && int.TryParse(text.AsSpan(tokens[next].Start, tokens[next].Length), out _)) next++;
+            int d0 = Diags.Items.Count;
+            var rule = parser.Parse(text, tokens, next, chain, chainTok.Column, line, counters);
+            Rules.Add(new PreParsedRule(line.Offset, rule, cmd[1] == 'I', d0, Diags.Items.Count));
+        }
+    }
+
     private sealed class Builder(SourceFile file, IpFamily family, DiagnosticBag diags)
     {
         private readonly List<object> _items = new();
@@ -135,23 +240,59 @@ public static class SaveParser
         private TableDraft? _current;
         private RuleParser? _ruleParser;
 
-        public void Run()
+        // the second thread's rules, in line order, and the next one not yet taken (parallel parse only)
+        private ChunkParser? _chunk;
+        private int _chunkNext;
+        private PreParsedRule? _pre;
+
+        /// <summary>
+        /// Reads every line in order. With <paramref name="split"/> ≥ 0 (the start of a line), a second thread parses the
+        /// rule lines from there on meanwhile (<see cref="ChunkParser"/>); when this thread reaches them it takes each
+        /// parsed rule and its diagnostics at the point where it would have parsed the line itself, so the model and the
+        /// diagnostics (text, location, order) are those of the sequential parse.
+        /// </summary>
+        public void Run(int split = -1)
         {
             _ruleParser = new RuleParser(diags, _pool, family);
             string text = file.Text;
-            int lineNo = 0, pos = 0;
-            while (pos <= text.Length)
+            Task? worker = null;
+            if (split > 0)
             {
-                int nl = text.IndexOf('\n', pos);
-                int end = nl < 0 ? text.Length : nl;
-                lineNo++;
-                int len = end - pos;
-                if (len > 0 && text[end - 1] == '\r') len--;
-                if (nl < 0 && len == 0) { lineNo--; break; }
-                var line = new SourceLine(file, pos, len, lineNo);
-                ParseLine(line);
-                if (nl < 0) break;
-                pos = nl + 1;
+                int linesBefore = text.AsSpan(0, split).Count('\n');
+                var chunk = new ChunkParser(file, family);
+                _chunk = chunk;
+                var culture = CultureInfo.CurrentCulture; // number parsing on the second thread as on this one
+                worker = Task.Run(() => { CultureInfo.CurrentCulture = culture; chunk.Run(split, linesBefore); });
+            }
+            int lineNo = 0, pos = 0;
+            try
+            {
+                while (pos <= text.Length)
+                {
+                    int nl = text.IndexOf('\n', pos);
+                    int end = nl < 0 ? text.Length : nl;
+                    lineNo++;
+                    int len = end - pos;
+                    if (len > 0 && text[end - 1] == '\r') len--;
+                    if (nl < 0 && len == 0) { lineNo--; break; }
+                    var line = new SourceLine(file, pos, len, lineNo);
+                    if (worker is not null && pos >= split)
+                    {
+                        if (!worker.IsCompleted) worker.Wait();
+                        worker.GetAwaiter().GetResult(); // rethrows what the second thread threw
+                        var rules = _chunk!.Rules;
+                        _pre = _chunkNext < rules.Count && rules[_chunkNext].Offset == pos ? rules[_chunkNext++] : null;
+                    }
+                    ParseLine(line);
+                    _pre = null;
+                    if (nl < 0) break;
+                    pos = nl + 1;
+                }
+            }
+            finally
+            {
+                // never leave the second thread running past the parse, even when this one failed
+                if (worker is not null && !worker.IsCompleted) try { worker.Wait(); } catch (AggregateException) { }
             }
             if (_current is { Headerless: false } open)
                 diags.Error(new SourceLocation(file.Name, lineNo, 1), $"table {open.Name?.Name() ?? "?"} (line {open.Header?.Number}) has no COMMIT before the end of the file; iptables-restore would apply nothing of it");
@@ -176,6 +317,18 @@ public static class SaveParser
             if (_current is { Skip: true })
             {
                 if (text.AsSpan(s, e - s).Trim().SequenceEqual("COMMIT")) { _current = null; }
+                return;
+            }
+            if (_pre is { } pre)
+            {
+                // parsed by the second thread: what the "-A"/"-I" case below does, with its rule and diagnostics
+                var target = Target(line)!;
+                target.RulesStarted = true;
+                var chunkDiags = _chunk!.Diags.Items;
+                for (int i = pre.DiagStart; i < pre.DiagEnd; i++) diags.Add(chunkDiags[i]);
+                var r = pre.Rule;
+                if (pre.Insert) target.Rules.Insert(target.Rules.FindIndex(x => x.ChainName == r.ChainName) is var ix and >= 0 ? ix : target.Rules.Count, r);
+                else target.Rules.Add(r);
                 return;
             }
             if (c == ':') { Declare(line, s, e, col); return; }
@@ -247,14 +400,14 @@ public static class SaveParser
         private static readonly SearchValues<char> BinaryChars = SearchValues.Create(
             "\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\n\u000B\f\r\u000E\u000F\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\uFFFD");
 
-        private static bool HasBinary(string text, int s, int e)
+        internal static bool HasBinary(string text, int s, int e)
         {
             // a control character among the first characters means this is not text; the rest is checked by the lexer's rules
             int n = Math.Min(e, s + 24);
             return text.AsSpan(s, n - s).ContainsAny(BinaryChars);
         }
 
-        private static bool TryCounters(ReadOnlySpan<char> s, out Counters c)
+        internal static bool TryCounters(ReadOnlySpan<char> s, out Counters c)
         {
             c = default;
             int colon = s.IndexOf(':');
