@@ -156,6 +156,38 @@ public static class SaveParser
         public SourceLine? Header, Commit;
         public readonly List<(string Name, SourceLine Line, Policy Policy, Counters? Counters, SourceLocation At)> Declarations = new();
         public readonly List<Rule> Rules = new();
+        /// <summary>
+        /// The rules grouped by chain as they are appended (chains in the order of their first rule) and numbered as they
+        /// come, while each rule is still in cache; the assembler would otherwise walk all of them again. An insert ("-I")
+        /// makes both stale: then <see cref="Inserted"/> is set and the assembler groups and numbers from <see cref="Rules"/>.
+        /// </summary>
+        public readonly Dictionary<string, List<Rule>> ByChain = new(StringComparer.Ordinal);
+        public readonly List<string> ChainOrder = new();
+        public bool Inserted;
+        private string? _lastChain;
+        private List<Rule>? _lastList;
+
+        public void Append(Rule r)
+        {
+            Rules.Add(r);
+            if (Inserted) return;
+            var c = r.ChainName;
+            // a dump lists each chain's rules together and chain names are pooled: look a name up only when it changes
+            if (!ReferenceEquals(c, _lastChain))
+            {
+                if (!ByChain.TryGetValue(c, out _lastList)) { _lastList = new List<Rule>(); ByChain[c] = _lastList; ChainOrder.Add(c); }
+                _lastChain = c;
+            }
+            _lastList!.Add(r);
+            r.Number = _lastList.Count;
+        }
+
+        /// <summary>"-I CHAIN": before the chain's first rule so far (iptables-restore inserts at the top).</summary>
+        public void Insert(Rule r)
+        {
+            Inserted = true;
+            Rules.Insert(Rules.FindIndex(x => x.ChainName == r.ChainName) is var i and >= 0 ? i : Rules.Count, r);
+        }
         public readonly HashSet<string> Declared = new(StringComparer.Ordinal);
         public bool RulesStarted;
         public bool Skip; // unknown table: lines ignored until COMMIT
@@ -327,8 +359,8 @@ public static class SaveParser
                 var chunkDiags = _chunk!.Diags.Items;
                 for (int i = pre.DiagStart; i < pre.DiagEnd; i++) diags.Add(chunkDiags[i]);
                 var r = pre.Rule;
-                if (pre.Insert) target.Rules.Insert(target.Rules.FindIndex(x => x.ChainName == r.ChainName) is var ix and >= 0 ? ix : target.Rules.Count, r);
-                else target.Rules.Add(r);
+                if (pre.Insert) target.Insert(r);
+                else target.Append(r);
                 return;
             }
             if (c == ':') { Declare(line, s, e, col); return; }
@@ -372,8 +404,8 @@ public static class SaveParser
                     if (draft is null) return;
                     draft.RulesStarted = true;
                     var rule = _ruleParser!.Parse(text, _tokens, next, chain, ct.Column, line, counters);
-                    if (cmd[1] == 'I') draft.Rules.Insert(draft.Rules.FindIndex(r => r.ChainName == chain) is var i and >= 0 ? i : draft.Rules.Count, rule);
-                    else draft.Rules.Add(rule);
+                    if (cmd[1] == 'I') draft.Insert(rule);
+                    else draft.Append(rule);
                     return;
                 }
                 case "-N" or "--new-chain":
