@@ -193,22 +193,58 @@ public static class SaveParser
         public bool Skip; // unknown table: lines ignored until COMMIT
     }
 
-    /// <summary>A rule line parsed by the second thread: where it starts, the rule, and its diagnostics in <see cref="ChunkParser.Diags"/>.</summary>
-    private readonly record struct PreParsedRule(int Offset, Rule Rule, bool Insert, int DiagStart, int DiagEnd);
+    /// <summary>A rule line parsed by the second thread: where it starts, the rule, and the diagnostics its parse gave (null: none).</summary>
+    private readonly record struct PreParsedRule(int Offset, Rule Rule, bool Insert, Diagnostic[]? Diagnostics);
 
     /// <summary>
     /// The second thread of a parallel parse: from a line start to the end of the text, parses every line that the
     /// sequential parser would hand to <see cref="RuleParser"/> ("-A"/"-I" lines that pass the same checks, in the same
     /// order), with its own parser, string pool and diagnostics. Lines it does not take — and their diagnostics — are
     /// left to the builder, which also drops what it parsed inside a skipped table. Only pure checks are made here: no
-    /// table state.
+    /// table state. Each parsed rule is published as soon as it is made, so the builder takes them while this thread is
+    /// still parsing the rest (<see cref="TryGet"/>).
     /// </summary>
-    private sealed class ChunkParser(SourceFile file, IpFamily family)
+    private sealed class ChunkParser(SourceFile file, IpFamily family, int chunkLength)
     {
-        public readonly List<PreParsedRule> Rules = new();
-        public readonly DiagnosticBag Diags = new();
+        private const int BlockShift = 12, BlockMask = (1 << BlockShift) - 1;
+        // entries in blocks that never move, so the builder can read published ones while more are written; an entry
+        // needs a line of at least "-A X" and its newline, so chunkLength / 2 entries is more than can ever come
+        private readonly PreParsedRule[]?[] _blocks = new PreParsedRule[]?[((chunkLength / 2) >> BlockShift) + 2];
+        private int _published;   // entries the builder may read (written with release, read with acquire)
+        private volatile bool _done;
+        private readonly DiagnosticBag Diags = new();
+
+        /// <summary>Entry <paramref name="k"/>, waiting for the second thread if it has not got that far; false when it finished with fewer.</summary>
+        public bool TryGet(int k, out PreParsedRule entry)
+        {
+            var spin = new SpinWait();
+            while (true)
+            {
+                if (Volatile.Read(ref _published) > k) { entry = _blocks[k >> BlockShift]![k & BlockMask]; return true; }
+                if (_done)
+                {
+                    if (Volatile.Read(ref _published) > k) continue;
+                    entry = default; return false;
+                }
+                spin.SpinOnce(sleep1Threshold: -1); // yield, never sleep a millisecond: the wait is for a rule or two
+            }
+        }
+
+        private void Publish(in PreParsedRule entry)
+        {
+            int n = _published;
+            var block = _blocks[n >> BlockShift] ??= new PreParsedRule[1 << BlockShift];
+            block[n & BlockMask] = entry;
+            Volatile.Write(ref _published, n + 1);
+        }
 
         public void Run(int pos, int lineNo)
+        {
+            try { RunLines(pos, lineNo); }
+            finally { _done = true; } // also when this thread fails: the builder then parses the remaining lines itself
+        }
+
+        private void RunLines(int pos, int lineNo)
         {
             var pool = new StringPool();
             var parser = new RuleParser(Diags, pool, family);
@@ -259,7 +295,13 @@ public static class SaveParser
             if (cmd[1] == 'I' && next < tokens.Count && int.TryParse(text.AsSpan(tokens[next].Start, tokens[next].Length), out _)) next++;
             int d0 = Diags.Items.Count;
             var rule = parser.Parse(text, tokens, next, chain, chainTok.Column, line, counters);
-            Rules.Add(new PreParsedRule(line.Offset, rule, cmd[1] == 'I', d0, Diags.Items.Count));
+            Diagnostic[]? ds = null;
+            if (Diags.Items.Count > d0)
+            {
+                ds = new Diagnostic[Diags.Items.Count - d0];
+                for (int i = 0; i < ds.Length; i++) ds[i] = Diags.Items[d0 + i];
+            }
+            Publish(new PreParsedRule(line.Offset, rule, cmd[1] == 'I', ds));
         }
     }
 
@@ -291,7 +333,7 @@ public static class SaveParser
             if (split > 0)
             {
                 int linesBefore = text.AsSpan(0, split).Count('\n');
-                var chunk = new ChunkParser(file, family);
+                var chunk = new ChunkParser(file, family, text.Length - split);
                 _chunk = chunk;
                 var culture = CultureInfo.CurrentCulture; // number parsing on the second thread as on this one
                 worker = Task.Run(() => { CultureInfo.CurrentCulture = culture; chunk.Run(split, linesBefore); });
@@ -308,12 +350,12 @@ public static class SaveParser
                     if (len > 0 && text[end - 1] == '\r') len--;
                     if (nl < 0 && len == 0) { lineNo--; break; }
                     var line = new SourceLine(file, pos, len, lineNo);
-                    if (worker is not null && pos >= split)
+                    // from the split on, a line the second thread parsed is taken from it (it never skips ahead of a line:
+                    // its entries come in line order); any other line, rule or not, is read here as in the sequential parse
+                    if (worker is not null && pos >= split && _chunk!.TryGet(_chunkNext, out var entry) && entry.Offset == pos)
                     {
-                        if (!worker.IsCompleted) worker.Wait();
-                        worker.GetAwaiter().GetResult(); // rethrows what the second thread threw
-                        var rules = _chunk!.Rules;
-                        _pre = _chunkNext < rules.Count && rules[_chunkNext].Offset == pos ? rules[_chunkNext++] : null;
+                        _pre = entry;
+                        _chunkNext++;
                     }
                     ParseLine(line);
                     _pre = null;
@@ -326,6 +368,7 @@ public static class SaveParser
                 // never leave the second thread running past the parse, even when this one failed
                 if (worker is not null && !worker.IsCompleted) try { worker.Wait(); } catch (AggregateException) { }
             }
+            worker?.GetAwaiter().GetResult(); // what the second thread threw (the lines after it were parsed here)
             if (_current is { Headerless: false } open)
                 diags.Error(new SourceLocation(file.Name, lineNo, 1), $"table {open.Name?.Name() ?? "?"} (line {open.Header?.Number}) has no COMMIT before the end of the file; iptables-restore would apply nothing of it");
         }
@@ -356,8 +399,7 @@ public static class SaveParser
                 // parsed by the second thread: what the "-A"/"-I" case below does, with its rule and diagnostics
                 var target = Target(line)!;
                 target.RulesStarted = true;
-                var chunkDiags = _chunk!.Diags.Items;
-                for (int i = pre.DiagStart; i < pre.DiagEnd; i++) diags.Add(chunkDiags[i]);
+                if (pre.Diagnostics is { } ds) foreach (var d in ds) diags.Add(d);
                 var r = pre.Rule;
                 if (pre.Insert) target.Insert(r);
                 else target.Append(r);
