@@ -118,6 +118,14 @@ public class ParallelParseTests
     }
 
     [Fact]
+    public void A_second_thread_that_never_starts_leaves_the_whole_parse_to_the_first()
+    {
+        // as when the thread pool is too busy to run it: the builder does not wait for it, and the result is still the same
+        foreach (var text in new[] { KubeProxyDumpGenerator.Generate(50, 2), File.ReadAllText(Repo.SeedRules) })
+            Assert.Equal(Describe(SaveParser.Parse(text, "x.rules", parallel: false)), Describe(SaveParser.ParseSplitAt(text, "x.rules", 0.3, startSecondThread: false)));
+    }
+
+    [Fact]
     public void Insert_and_restore_lines_across_the_split_parse_the_same()
     {
         var sb = new StringBuilder("*filter\n:INPUT ACCEPT [0:0]\n:X - [0:0]\n");

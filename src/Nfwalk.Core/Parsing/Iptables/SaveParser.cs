@@ -100,16 +100,18 @@ public static class SaveParser
         return ParseSplit(text, fileName, family, par ? ParallelSplit(text, parallel == true ? 0.5 : SplitFraction) : -1);
     }
 
-    /// <summary>For the equivalence tests: the two-thread parse with the second thread starting at the first line start at or after <paramref name="fraction"/> of the text.</summary>
-    internal static ParseResult ParseSplitAt(string text, string fileName, double fraction) => ParseSplit(text, fileName, null, ParallelSplit(text, fraction));
+    /// <summary>For the equivalence tests: the two-thread parse with the second thread starting at the first line start at or after <paramref name="fraction"/> of the text.
+    /// <paramref name="startSecondThread"/> false: as when the thread pool never gets to the second thread's work.</summary>
+    internal static ParseResult ParseSplitAt(string text, string fileName, double fraction, bool startSecondThread = true)
+        => ParseSplit(text, fileName, null, ParallelSplit(text, fraction), startSecondThread);
 
-    private static ParseResult ParseSplit(string text, string fileName, IpFamily? family, int split)
+    private static ParseResult ParseSplit(string text, string fileName, IpFamily? family, int split, bool startSecondThread = true)
     {
         var file = new SourceFile(fileName, text);
         var fam = family ?? DetectFamily(text, fileName);
         var diags = new DiagnosticBag();
         var builder = new Builder(file, fam, diags);
-        builder.Run(split);
+        builder.Run(split, startSecondThread);
         return new ParseResult(builder.Result(), diags.Items);
     }
 
@@ -238,10 +240,23 @@ public static class SaveParser
             Volatile.Write(ref _published, n + 1);
         }
 
+        private int _state; // 0 not started, 1 started, 2 given up by the builder before it started
+
         public void Run(int pos, int lineNo)
         {
-            try { RunLines(pos, lineNo); }
+            try { if (Interlocked.CompareExchange(ref _state, 1, 0) == 0) RunLines(pos, lineNo); }
             finally { _done = true; } // also when this thread fails: the builder then parses the remaining lines itself
+        }
+
+        /// <summary>
+        /// Called when the builder reaches the split: if the second thread has not even started (a busy thread pool), it
+        /// never will, and the builder parses everything itself rather than wait.
+        /// </summary>
+        public bool StartedOrGiveUp()
+        {
+            int was = Interlocked.CompareExchange(ref _state, 2, 0);
+            if (was == 0) _done = true;
+            return was == 1;
         }
 
         private void RunLines(int pos, int lineNo)
@@ -325,7 +340,7 @@ public static class SaveParser
         /// parsed rule and its diagnostics at the point where it would have parsed the line itself, so the model and the
         /// diagnostics (text, location, order) are those of the sequential parse.
         /// </summary>
-        public void Run(int split = -1)
+        public void Run(int split = -1, bool startSecondThread = true)
         {
             _ruleParser = new RuleParser(diags, _pool, family);
             string text = file.Text;
@@ -336,9 +351,11 @@ public static class SaveParser
                 var chunk = new ChunkParser(file, family, text.Length - split);
                 _chunk = chunk;
                 var culture = CultureInfo.CurrentCulture; // number parsing on the second thread as on this one
-                worker = Task.Run(() => { CultureInfo.CurrentCulture = culture; chunk.Run(split, linesBefore); });
+                worker = new Task(() => { CultureInfo.CurrentCulture = culture; chunk.Run(split, linesBefore); });
+                if (startSecondThread) worker.Start(TaskScheduler.Default);
             }
             int lineNo = 0, pos = 0;
+            bool reached = false;
             try
             {
                 while (pos <= text.Length)
@@ -352,6 +369,7 @@ public static class SaveParser
                     var line = new SourceLine(file, pos, len, lineNo);
                     // from the split on, a line the second thread parsed is taken from it (it never skips ahead of a line:
                     // its entries come in line order); any other line, rule or not, is read here as in the sequential parse
+                    if (worker is not null && pos >= split && !reached) { reached = true; _chunk!.StartedOrGiveUp(); }
                     if (worker is not null && pos >= split && _chunk!.TryGet(_chunkNext, out var entry) && entry.Offset == pos)
                     {
                         _pre = entry;
@@ -366,6 +384,7 @@ public static class SaveParser
             finally
             {
                 // never leave the second thread running past the parse, even when this one failed
+                if (worker is not null && !_chunk!.StartedOrGiveUp()) worker = null; // it never ran: nothing to wait for
                 if (worker is not null && !worker.IsCompleted) try { worker.Wait(); } catch (AggregateException) { }
             }
             worker?.GetAwaiter().GetResult(); // what the second thread threw (the lines after it were parsed here)
