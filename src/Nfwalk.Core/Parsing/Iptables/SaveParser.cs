@@ -217,63 +217,51 @@ public static class SaveParser
         // entries in blocks that never move, so the builder can read published ones while more are written; an entry
         // needs a line of at least "-A X" and its newline, so chunkLength / 2 entries is more than can ever come
         private readonly PreParsedRule[]?[] _blocks = new PreParsedRule[]?[((chunkLength / 2) >> BlockShift) + 2];
-        // what one thread writes and the other reads sits on cache lines of its own (no false sharing per line)
-        [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit, Size = 192)]
-        private struct Padded { [System.Runtime.InteropServices.FieldOffset(64)] public long Value; }
-        private Padded _publishedBox, _builderAtBox = new() { Value = -1 }, _takenBox;
+        private int _published;   // entries the builder may read (written with release, read with acquire)
+        private volatile bool _done;
         private readonly DiagnosticBag Diags = new();
 
-        // Neither thread ever waits for the other. The builder takes a line's entry when the second thread has published
-        // it and otherwise reads the line itself (a rule line the second thread is parsing at that moment is then parsed
-        // twice, and the second thread's copy is dropped: both parses give the same rule and diagnostics). The builder
-        // publishes where it is; a second thread that finds itself behind jumps ahead of it.
-        // _builderAtBox: the builder's line, offset in the low half, line number in the high half; _takenBox (the
-        // builder's own): entries before this one are used or dropped
-        private const int JumpLines = 64;
-
-        /// <summary>Tells the second thread which line the builder is at (<see cref="int.MaxValue"/>: done, stop).</summary>
-        public void BuilderAt(int pos, int lineNo) => Volatile.Write(ref _builderAtBox.Value, (long)lineNo << 32 | (uint)pos);
-
-        /// <summary>The second thread's parse of the line at <paramref name="pos"/>, if it has one ready; false: read the line here.</summary>
-        public bool Take(int pos, out PreParsedRule entry)
+        /// <summary>Entry <paramref name="k"/>, waiting for the second thread if it has not got that far; false when it finished with fewer.</summary>
+        public bool TryGet(int k, out PreParsedRule entry)
         {
-            int published = (int)Volatile.Read(ref _publishedBox.Value);
-            ref long taken = ref _takenBox.Value;
-            while (taken < published)
+            var spin = new SpinWait();
+            while (true)
             {
-                var e = _blocks[(int)taken >> BlockShift]![(int)taken & BlockMask];
-                if (e.Offset > pos) break;
-                taken++;
-                if (e.Offset == pos) { entry = e; return true; }
-                // an earlier line's: the builder read that line itself
+                if (Volatile.Read(ref _published) > k) { entry = _blocks[k >> BlockShift]![k & BlockMask]; return true; }
+                if (_done)
+                {
+                    if (Volatile.Read(ref _published) > k) continue;
+                    entry = default; return false;
+                }
+                spin.SpinOnce(sleep1Threshold: -1); // yield, never sleep a millisecond: the wait is for a rule or two
             }
-            entry = default;
-            return false;
         }
 
         private void Publish(in PreParsedRule entry)
         {
-            int n = (int)_publishedBox.Value;
+            int n = _published;
             var block = _blocks[n >> BlockShift] ??= new PreParsedRule[1 << BlockShift];
             block[n & BlockMask] = entry;
-            Volatile.Write(ref _publishedBox.Value, n + 1);
+            Volatile.Write(ref _published, n + 1);
         }
 
         private int _state; // 0 not started, 1 started, 2 given up by the builder before it started
 
         public void Run(int pos, int lineNo)
         {
-            // if this thread fails, the builder reads the remaining lines itself and rethrows the exception at the end
-            if (Interlocked.CompareExchange(ref _state, 1, 0) == 0) RunLines(pos, lineNo);
+            try { if (Interlocked.CompareExchange(ref _state, 1, 0) == 0) RunLines(pos, lineNo); }
+            finally { _done = true; } // also when this thread fails: the builder then parses the remaining lines itself
         }
 
         /// <summary>
-        /// Called when the builder has read every line: true when the second thread started (wait for it to stop); false
-        /// when it had not (a busy thread pool), and then it never will.
+        /// Called when the builder reaches the split: if the second thread has not even started (a busy thread pool), it
+        /// never will, and the builder parses everything itself rather than wait.
         /// </summary>
         public bool StartedOrGiveUp()
         {
-            return Interlocked.CompareExchange(ref _state, 2, 0) == 1;
+            int was = Interlocked.CompareExchange(ref _state, 2, 0);
+            if (was == 0) _done = true;
+            return was == 1;
         }
 
         private void RunLines(int pos, int lineNo)
@@ -284,20 +272,6 @@ public static class SaveParser
             string text = file.Text;
             while (pos <= text.Length)
             {
-                long at = Volatile.Read(ref _builderAtBox.Value);
-                if (at >= 0 && (int)at >= pos)
-                {
-                    // the builder has caught up: its next lines it reads itself, so go on a little ahead of it
-                    if ((int)at == int.MaxValue) return;
-                    pos = (int)at; lineNo = (int)(at >> 32) - 1;
-                    for (int i = 0; i < JumpLines && pos <= text.Length; i++)
-                    {
-                        int n = text.IndexOf('\n', pos);
-                        if (n < 0) return;
-                        pos = n + 1; lineNo++;
-                    }
-                    continue;
-                }
                 int nl = text.IndexOf('\n', pos);
                 int end = nl < 0 ? text.Length : nl;
                 lineNo++;
@@ -362,6 +336,7 @@ public static class SaveParser
 
         // the second thread's rules, in line order, and the next one not yet taken (parallel parse only)
         private ChunkParser? _chunk;
+        private int _chunkNext;
         private PreParsedRule? _pre;
 
         /// <summary>
@@ -385,6 +360,7 @@ public static class SaveParser
                 if (startSecondThread) worker.Start(TaskScheduler.Default);
             }
             int lineNo = 0, pos = 0;
+            bool reached = false;
             try
             {
                 while (pos <= text.Length)
@@ -398,10 +374,11 @@ public static class SaveParser
                     var line = new SourceLine(file, pos, len, lineNo);
                     // from the split on, a line the second thread parsed is taken from it (it never skips ahead of a line:
                     // its entries come in line order); any other line, rule or not, is read here as in the sequential parse
-                    if (worker is not null && pos >= split)
+                    if (worker is not null && pos >= split && !reached) { reached = true; _chunk!.StartedOrGiveUp(); }
+                    if (worker is not null && pos >= split && _chunk!.TryGet(_chunkNext, out var entry) && entry.Offset == pos)
                     {
-                        if (_chunk!.Take(pos, out var entry)) _pre = entry;
-                        else if ((lineNo & 15) == 0) _chunk.BuilderAt(pos, lineNo);
+                        _pre = entry;
+                        _chunkNext++;
                     }
                     ParseLine(line);
                     _pre = null;
@@ -412,7 +389,6 @@ public static class SaveParser
             finally
             {
                 // never leave the second thread running past the parse, even when this one failed
-                if (worker is not null) _chunk!.BuilderAt(int.MaxValue, 0); // stop it: every line has been read
                 if (worker is not null && !_chunk!.StartedOrGiveUp()) worker = null; // it never ran: nothing to wait for
                 if (worker is not null && !worker.IsCompleted) try { worker.Wait(); } catch (AggregateException) { }
             }
