@@ -19,7 +19,10 @@ if (args.Length >= 2 && args[0] == "measure")
 {
     var text = File.ReadAllText(args[1]);
     double mb = System.Text.Encoding.UTF8.GetByteCount(text) / 1e6;
-    for (int i = 0; i < 3; i++) SaveParser.Parse(text, args[1]); // warm-up (tiered JIT)
+    // "measure FILE sequential" forces the one-thread parser (the before/after comparison of the two-thread parse)
+    bool? parallel = args.Length > 2 && args[2] == "sequential" ? false : null;
+    for (int i = 0; i < 3; i++) SaveParser.Parse(text, args[1], parallel: parallel); // warm-up (tiered JIT)
+    int gc0 = GC.CollectionCount(0), gc2 = GC.CollectionCount(2);
     var times = new List<double>();
     long allocated = 0;
     for (int i = 0; i < 10; i++)
@@ -27,7 +30,7 @@ if (args.Length >= 2 && args[0] == "measure")
         GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
         long a0 = GC.GetTotalAllocatedBytes(true);
         var sw = Stopwatch.StartNew();
-        var r = SaveParser.Parse(text, args[1]);
+        var r = SaveParser.Parse(text, args[1], parallel: parallel);
         sw.Stop();
         allocated = GC.GetTotalAllocatedBytes(true) - a0;
         times.Add(sw.Elapsed.TotalSeconds);
@@ -36,7 +39,7 @@ if (args.Length >= 2 && args[0] == "measure")
     times.Sort();
     var median = times[times.Count / 2];
     var peak = File.ReadAllLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM"))?.Split(':')[1].Trim();
-    Console.WriteLine($"input {mb:F1} MB; parse median {median * 1000:F1} ms = {mb / median:F0} MB/s (best {mb / times[0]:F0} MB/s); allocated {allocated / 1e6:F0} MB per parse; process peak RSS {peak}");
+    Console.WriteLine($"input {mb:F1} MB; parse median {median * 1000:F1} ms = {mb / median:F0} MB/s (best {mb / times[0]:F0} MB/s); allocated {allocated / 1e6:F0} MB per parse; process peak RSS {peak}; {(parallel == false ? "sequential" : "default")}; gen0/gen2 collections during parses {GC.CollectionCount(0) - gc0 - 20}/{GC.CollectionCount(2) - gc2 - 20} (besides the 20 forced)");
     return 0;
 }
 if (args.Length >= 2 && args[0] == "walk") { WalkMeasure.Run(args[1], args.Length > 2 ? int.Parse(args[2]) : 2000); return 0; }

@@ -1,0 +1,143 @@
+using System.Text;
+using Nfwalk.Bench;
+using Nfwalk.Model;
+using Nfwalk.Parsing.Iptables;
+using Nfwalk.Printing;
+using Nfwalk.Semantics.Analysis;
+using Nfwalk.Tests.Support;
+
+namespace Nfwalk.Tests.Parsing;
+
+/// <summary>
+/// The two-thread parse (a second thread parses the rule lines of the file's second part) gives exactly what the
+/// sequential parse gives: printed ruleset, model (tables, inferred names of headerless fragments, chains, rules with
+/// their lines and numbers), every diagnostic with its file:line:column in the same order, and what validation says.
+/// </summary>
+public class ParallelParseTests
+{
+    private static readonly double[] Splits = [0.0, 0.1, 0.25, 0.42, 0.5, 0.63, 0.8, 0.97];
+
+    /// <summary>Everything a parse result shows, as text.</summary>
+    private static string Describe(ParseResult r)
+    {
+        var sb = new StringBuilder();
+        sb.Append(SavePrinter.Print(r.Ruleset)).Append("\n--- model\n");
+        sb.Append(r.Ruleset.Family).Append('\n');
+        foreach (var t in r.Ruleset.Tables)
+        {
+            sb.Append($"table {t.Name} header {t.Header?.Number} commit {t.Commit?.Number} at {t.Location}");
+            if (t.Inference is { } inf) sb.Append($" inferred {inf.Certainty} {inf.Candidates} [{string.Join("; ", inf.Reasons)}] {inf.Doubt}");
+            sb.Append('\n');
+            foreach (var c in t.Chains)
+            {
+                sb.Append($"  chain {c.Name} {c.Policy} {c.PolicyCounters} decl {c.Declaration?.Number} at {c.Location}\n");
+                foreach (var rule in c.Rules)
+                    sb.Append($"    {rule.Number} line {rule.Source.Number}@{rule.Source.Offset}+{rule.Source.Length} {rule.Location} {rule.HasUnknownParts} {rule.ToSaveText()}\n");
+            }
+        }
+        sb.Append($"items {r.Ruleset.Items.Count}\n--- diagnostics\n");
+        foreach (var d in r.Diagnostics) sb.Append(d).Append('\n');
+        sb.Append("--- validation\n");
+        foreach (var d in RulesetValidator.Validate(r.Ruleset)) sb.Append(d).Append('\n');
+        return sb.ToString();
+    }
+
+    private static void Same(string text, string name)
+    {
+        var sequential = Describe(SaveParser.Parse(text, name, parallel: false));
+        Assert.Equal(sequential, Describe(SaveParser.Parse(text, name, parallel: true)));
+        foreach (var f in Splits)
+        {
+            var parallel = Describe(SaveParser.ParseSplitAt(text, name, f));
+            if (parallel != sequential) Assert.Fail($"{name}: split at {f} differs from the sequential parse:\n{FirstDifference(sequential, parallel)}");
+        }
+    }
+
+    private static string FirstDifference(string a, string b)
+    {
+        var la = a.Split('\n'); var lb = b.Split('\n');
+        for (int i = 0; i < Math.Max(la.Length, lb.Length); i++)
+            if (i >= la.Length || i >= lb.Length || la[i] != lb[i])
+                return $"line {i + 1}:\n  sequential: {(i < la.Length ? la[i] : "<end>")}\n  parallel:   {(i < lb.Length ? lb[i] : "<end>")}";
+        return "(none)";
+    }
+
+    public static TheoryData<string> Corpus()
+    {
+        var d = new TheoryData<string>();
+        foreach (var f in Directory.GetFiles(Path.Combine(Repo.Root, "fixtures", "corpus"), "*.rules").OrderBy(x => x)) d.Add(Path.GetFileName(f));
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(Corpus))]
+    public void Corpus_dump_parses_the_same_on_two_threads(string name)
+    {
+        var text = File.ReadAllText(Path.Combine(Repo.Root, "fixtures", "corpus", name));
+        Same(text, name);
+        // a grepped, headerless fragment of it: table inference must not change either
+        var lines = text.Split('\n');
+        Same(string.Join('\n', lines.Where(l => l.StartsWith("-A") || l.StartsWith(':')).Where((_, i) => i % 3 != 1)) + "\n", name + ".fragment");
+    }
+
+    [Fact]
+    public void Seed_rules_parse_the_same_on_two_threads() => Same(File.ReadAllText(Repo.SeedRules), "seed-rules.txt");
+
+    [Fact]
+    public void Kube_proxy_dump_parses_the_same_on_two_threads()
+    {
+        var text = KubeProxyDumpGenerator.Generate(500, 3);
+        Same(text, "kp500.rules");
+        Assert.True(text.Length < SaveParser.ParallelThreshold);
+    }
+
+    [Fact]
+    public void Only_big_inputs_take_the_two_thread_path_by_themselves()
+    {
+        Assert.False(SaveParser.UsesTwoThreads(SaveParser.ParallelThreshold - 1));
+        Assert.Equal(Environment.ProcessorCount >= 2, SaveParser.UsesTwoThreads(SaveParser.ParallelThreshold));
+        var text = KubeProxyDumpGenerator.Generate(1500, 3);
+        Assert.Equal(Describe(SaveParser.Parse(text, "kp.rules", parallel: false)), Describe(SaveParser.Parse(text, "kp.rules", parallel: true)));
+    }
+
+    [Fact]
+    public void Randomly_mangled_dumps_parse_the_same_on_two_threads()
+    {
+        var bases = new[] { File.ReadAllText(Repo.SeedRules), KubeProxyDumpGenerator.Generate(20, 2), File.ReadAllText(Path.Combine(Repo.Root, "fixtures", "corpus", "edge-quoting-negation.rules")) };
+        var rnd = new Random(11);
+        for (int i = 0; i < 240; i++)
+        {
+            var chars = bases[i % bases.Length].ToCharArray();
+            for (int k = 0; k < 8; k++) chars[rnd.Next(chars.Length)] = " !-\"\n/:[]x0*#\t\r"[rnd.Next(15)];
+            var text = new string(chars);
+            // sometimes drop the table headers or COMMITs, or add an unknown table, so that headerless blocks and skipped tables cross the split
+            if (i % 4 == 1) text = text.Replace("*nat\n", "").Replace("*filter\n", "");
+            if (i % 4 == 2) text = text.Replace("COMMIT\n", "", StringComparison.Ordinal);
+            if (i % 4 == 3) text = text.Replace("*mangle\n", "*bogus\n").Replace("*nat\n", "*bogus\n");
+            Same(text, $"m{i}.rules");
+        }
+    }
+
+    [Fact]
+    public void A_second_thread_that_never_starts_leaves_the_whole_parse_to_the_first()
+    {
+        // as when the thread pool is too busy to run it: the builder does not wait for it, and the result is still the same
+        foreach (var text in new[] { KubeProxyDumpGenerator.Generate(50, 2), File.ReadAllText(Repo.SeedRules) })
+            Assert.Equal(Describe(SaveParser.Parse(text, "x.rules", parallel: false)), Describe(SaveParser.ParseSplitAt(text, "x.rules", 0.3, startSecondThread: false)));
+    }
+
+    [Fact]
+    public void Insert_and_restore_lines_across_the_split_parse_the_same()
+    {
+        var sb = new StringBuilder("*filter\n:INPUT ACCEPT [0:0]\n:X - [0:0]\n");
+        for (int i = 0; i < 60; i++)
+        {
+            sb.Append($"-A X -s 10.0.{i}.0/24 -j ACCEPT\n");
+            if (i % 7 == 0) sb.Append($"-I X 1 -d 10.1.{i}.1 -j DROP\n");
+            if (i % 11 == 0) sb.Append($"[{i}:{i * 10}] -I INPUT -p tcp -m tcp --dport {i} -j X\n");
+            if (i % 13 == 0) sb.Append("-N Y\n-P INPUT DROP\n-A Y -j bogus --frob\n-A\n");
+        }
+        sb.Append("COMMIT\n");
+        Same(sb.ToString(), "restore.rules");
+    }
+}
