@@ -22,7 +22,14 @@ internal sealed class CompiledRuleset
     private readonly Ruleset _ruleset;
     private readonly object?[] _tables = new object?[5];
 
-    private CompiledRuleset(Ruleset ruleset) => _ruleset = ruleset;
+    private CompiledRuleset(Ruleset ruleset)
+    {
+        _ruleset = ruleset;
+        ConntrackUser = ConntrackDemand.FirstUser(ruleset);
+    }
+
+    /// <summary>The first rule that needs connection tracking in the namespace (<see cref="ConntrackDemand"/>), or null.</summary>
+    public string? ConntrackUser { get; }
 
     public static CompiledRuleset For(Ruleset ruleset) => Cache.GetValue(ruleset, r => new CompiledRuleset(r));
 

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Nfwalk.Model;
 using Nfwalk.Model.Matches;
 using Nfwalk.Model.Targets;
@@ -16,15 +15,12 @@ namespace Nfwalk.Semantics.Walk;
 /// </summary>
 public static class ConntrackDemand
 {
-    private static readonly ConditionalWeakTable<Ruleset, string?> Cache = new();
-
-    /// <summary>The first rule that makes the kernel track connections ("file:line (CONNMARK)"), or null when none does.</summary>
-    public static string? FirstUser(Ruleset rules) => Cache.GetValue(rules, Find);
-
-    /// <summary>Unknown extensions may need conntrack; nfwalk then keeps it on (and the walk says it assumed so).</summary>
-    public static bool NeedsConntrack(Ruleset rules) => FirstUser(rules) is not null;
-
-    private static string? Find(Ruleset rules)
+    /// <summary>
+    /// The first rule that makes the kernel track connections ("file:line (-j CONNMARK)"), or null when none does. Unknown
+    /// extensions may need conntrack, so they count. A scan of every rule: walks read it once per ruleset, from
+    /// <see cref="CompiledRuleset.ConntrackUser"/>.
+    /// </summary>
+    public static string? FirstUser(Ruleset rules)
     {
         foreach (var r in rules.AllRules())
         {
@@ -36,4 +32,6 @@ public static class ConntrackDemand
         }
         return null;
     }
+
+    public static bool NeedsConntrack(Ruleset rules) => FirstUser(rules) is not null;
 }

@@ -189,7 +189,7 @@ public static class NodeWalker
     private static void ConntrackIn(WalkContext ctx)
     {
         if (ctx.Untracked) { if (ctx.Recording) ctx.Step(StepKind.Conntrack, "conntrack: the packet was exempted in raw (NOTRACK): state UNTRACKED, no NAT, no connection mark"); return; }
-        if (!ctx.Options.LegacyBackend && ctx.Node.RulesFor(ctx.Family) is { } rs && !ConntrackDemand.NeedsConntrack(rs))
+        if (!ctx.Options.LegacyBackend && ctx.Node.RulesFor(ctx.Family) is { } rs && (ctx.Compiled ?? CompiledRuleset.For(rs)).ConntrackUser is null)
         {
             // nf_ct_netns_get: no rule of this namespace uses conntrack, so its hooks are not registered here
             ctx.CtInfo = CtInfo.Untracked;
