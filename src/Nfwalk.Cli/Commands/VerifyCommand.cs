@@ -73,10 +73,9 @@ public static class VerifyCommand
         Semantics.Fabric.Fabric? fabric = sc is null || diags.HasErrors ? null : Semantics.Fabric.Fabric.Load(sc, diags);
         foreach (var d in diags.Items.Where(d => d.Severity != Diagnostics.Severity.Info)) Console.Error.WriteLine(d);
         if (fabric is null || diags.HasErrors) return 2;
-        if (fabric.Resolve(from, out var why) is not { } client) { Console.Error.WriteLine($"nfwalk verify: --from {from}: {why}"); return 2; }
-        if (!WalkCommand.ResolveTo(fabric, to, out var dst, out var port, out why)) { Console.Error.WriteLine($"nfwalk verify: --to {to}: {why}"); return 2; }
-        var address = sc!.Endpoint(from) is null && sc.Host(from) is not null ? IpAddress.AnyV4 : client.Address;
-        var walk = Semantics.Fabric.RequestWalker.Walk(fabric, client.Host, address, dst, port, from, to);
+        if (fabric.ResolveClient(from, out var why) is not { } client) { Console.Error.WriteLine($"nfwalk verify: --from {from}: {why}"); return 2; }
+        if (!fabric.ResolveDestination(to, out var dst, out var port, out why)) { Console.Error.WriteLine($"nfwalk verify: --to {to}: {why}"); return 2; }
+        var walk = Semantics.Fabric.RequestWalker.Walk(fabric, client.Host, client.Address, dst, port, from, to);
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(Presentation.WalkText.Summary(walk))}[/]");
         IReadOnlyList<HostVerification> results;
         try { results = ScenarioVerifier.Run(fabric, walk); }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Nfwalk.Cli.Presentation;
 using Nfwalk.Diagnostics;
 using Nfwalk.Model.Net;
@@ -35,14 +34,10 @@ public static class WalkCommand
             if (diags.HasErrors) return Fail(diags);
 
             var fromName = pr.GetValue(from)!;
-            if (fabric.Resolve(fromName, out var why) is not { } client) { Console.Error.WriteLine($"nfwalk walk: --from {fromName}: {why}"); return 2; }
-            if (!ResolveTo(fabric, pr.GetValue(to)!, out var dst, out var dport, out why)) { Console.Error.WriteLine($"nfwalk walk: --to {pr.GetValue(to)}: {why}"); return 2; }
+            if (fabric.ResolveClient(fromName, out var why) is not { } client) { Console.Error.WriteLine($"nfwalk walk: --from {fromName}: {why}"); return 2; }
+            if (!fabric.ResolveDestination(pr.GetValue(to)!, out var dst, out var dport, out why)) { Console.Error.WriteLine($"nfwalk walk: --to {pr.GetValue(to)}: {why}"); return 2; }
             var clientAddress = client.Address;
-            if (pr.GetValue(src) is { } st)
-            {
-                if (!IpAddress.TryParse(st, out clientAddress)) { Console.Error.WriteLine($"nfwalk walk: --src: \"{st}\" is not an IP address"); return 2; }
-            }
-            else if (sc.Endpoint(fromName) is null && sc.Host(fromName) is not null) clientAddress = client.Address.IsV4 ? IpAddress.AnyV4 : IpAddress.AnyV6;
+            if (pr.GetValue(src) is { } st && !IpAddress.TryParse(st, out clientAddress)) { Console.Error.WriteLine($"nfwalk walk: --src: \"{st}\" is not an IP address"); return 2; }
             var sp = pr.GetValue(sport);
             if (sp is < 1 or > 65535) { Console.Error.WriteLine("nfwalk walk: --sport must be 1-65535"); return 2; }
 
@@ -69,30 +64,4 @@ public static class WalkCommand
         return 2;
     }
 
-    /// <summary>SERVICE[:PORT] (its VIP), ENDPOINT[:PORT], HOST:PORT or ADDRESS:PORT.</summary>
-    public static bool ResolveTo(Fabric fabric, string text, out IpAddress address, out ushort port, out string why)
-    {
-        address = default; port = 0; why = "";
-        var i = text.LastIndexOf(':');
-        string name = text; ushort? p = null;
-        if (i > 0 && !text.Contains("::", StringComparison.Ordinal) && text.Count(c => c == ':') == 1)
-        {
-            name = text[..i];
-            if (!ushort.TryParse(text[(i + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var pp) || pp == 0) { why = $"\"{text[(i + 1)..]}\" is not a port"; return false; }
-            p = pp;
-        }
-        var sc = fabric.Scenario;
-        if (sc.Service(name) is { } svc && (p is null || p == svc.Port)) { address = svc.Vip; port = svc.Port; return true; }
-        if (sc.Endpoint(name) is { } ep)
-        {
-            if (fabric.Resolve(name, out why) is not { } r) return false;
-            address = r.Address;
-            if ((p ?? ep.Port) is not { } ep2) { why = $"endpoint \"{name}\" has no port: give {name}:PORT"; return false; }
-            port = ep2; return true;
-        }
-        if (p is null) { why = "give a port: NAME:PORT"; return false; }
-        if (IpAddress.TryParse(name, out var a)) { address = a; port = p.Value; return true; }
-        if (fabric.Resolve(name, out why) is { } h) { address = h.Address; port = p.Value; return true; }
-        return false;
-    }
 }

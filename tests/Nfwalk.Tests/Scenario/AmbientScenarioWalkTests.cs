@@ -1,4 +1,3 @@
-using Nfwalk.Cli.Commands;
 using Nfwalk.Cli.Presentation;
 using Nfwalk.Diagnostics;
 using Nfwalk.Parsing.Scenario;
@@ -24,11 +23,10 @@ public class AmbientScenarioWalkTests
         Assert.DoesNotContain(diags.Items, d => d.Severity == Severity.Error);
         var fabric = Fabric.Load(sc!, diags);
         Assert.DoesNotContain(diags.Items, d => d.Severity != Severity.Info);
-        var client = fabric.Resolve(from, out var why);
+        var client = fabric.ResolveClient(from, out var why);
         Assert.True(client is not null, why);
-        Assert.True(WalkCommand.ResolveTo(fabric, to, out var dst, out var port, out why), why);
-        var address = sc!.Endpoint(from) is null && sc.Host(from) is not null ? Model.Net.IpAddress.AnyV4 : client!.Value.Address;
-        return (fabric, RequestWalker.Walk(fabric, client!.Value.Host, address, dst, port, from, to));
+        Assert.True(fabric.ResolveDestination(to, out var dst, out var port, out why), why);
+        return (fabric, RequestWalker.Walk(fabric, client!.Value.Host, client.Value.Address, dst, port, from, to));
     }
 
     private static IEnumerable<TraceStep> Matched(Hop h) => h.Trace.Steps.Where(s => s.Kind == StepKind.Rule && s.Matched == true);

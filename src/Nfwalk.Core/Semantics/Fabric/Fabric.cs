@@ -1,3 +1,4 @@
+using System.Globalization;
 using Nfwalk.Diagnostics;
 using Nfwalk.Model.Net;
 using Nfwalk.Model.Routing;
@@ -131,5 +132,43 @@ public sealed class Fabric
         if (IpAddress.TryParse(name, out var addr) && OwnerOf(addr) is { } owner) return (owner, addr);
         why = $"\"{name}\" is not an endpoint, a host, or an address of a host in the scenario";
         return null;
+    }
+
+    /// <summary>
+    /// The client of a walk: an endpoint (its address), or a host (the unspecified address: its connection gets the
+    /// source its route chooses, as a socket without a bound address does).
+    /// </summary>
+    public (FabricHost Host, IpAddress Address)? ResolveClient(string name, out string why)
+    {
+        if (Resolve(name, out why) is not { } c) return null;
+        if (Scenario.Endpoint(name) is null && Scenario.Host(name) is not null) return (c.Host, c.Address.IsV4 ? IpAddress.AnyV4 : IpAddress.AnyV6);
+        return c;
+    }
+
+    /// <summary>A walk's destination: SERVICE[:PORT] (its VIP), ENDPOINT[:PORT], HOST:PORT or ADDRESS:PORT.</summary>
+    public bool ResolveDestination(string text, out IpAddress address, out ushort port, out string why)
+    {
+        address = default; port = 0; why = "";
+        var i = text.LastIndexOf(':');
+        string name = text; ushort? p = null;
+        if (i > 0 && !text.Contains("::", StringComparison.Ordinal) && text.Count(c => c == ':') == 1)
+        {
+            name = text[..i];
+            if (!ushort.TryParse(text[(i + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var pp) || pp == 0) { why = $"\"{text[(i + 1)..]}\" is not a port"; return false; }
+            p = pp;
+        }
+        var sc = Scenario;
+        if (sc.Service(name) is { } svc && (p is null || p == svc.Port)) { address = svc.Vip; port = svc.Port; return true; }
+        if (sc.Endpoint(name) is { } ep)
+        {
+            if (Resolve(name, out why) is not { } r) return false;
+            address = r.Address;
+            if ((p ?? ep.Port) is not { } ep2) { why = $"endpoint \"{name}\" has no port: give {name}:PORT"; return false; }
+            port = ep2; return true;
+        }
+        if (p is null) { why = "give a port: NAME:PORT"; return false; }
+        if (IpAddress.TryParse(name, out var a)) { address = a; port = p.Value; return true; }
+        if (Resolve(name, out why) is { } h) { address = h.Address; port = p.Value; return true; }
+        return false;
     }
 }
