@@ -51,14 +51,9 @@ public static class WalkDiagram
         return (hosts, events);
     }
 
-    /// <summary>The tunnel an outer packet belongs to: the device the inner packet was routed into, its kind and VNI.</summary>
+    /// <summary>The tunnel an outer packet belongs to: the device the inner packet was routed into.</summary>
     private static string Tunnel(IReadOnlyList<Hop> hops, int i)
-    {
-        for (int k = i - 1; k >= 0; k--)
-            if (hops[k].Entry == HopEntry.Encapsulated && k > 0 && hops[k - 1].Trace.Outcome.Interface is { } dev)
-                return $"{dev} (tunnel)";
-        return "tunnel";
-    }
+        => hops.Take(i).LastOrDefault(h => h.Encapsulation is not null)?.Encapsulation is { } e ? $"{e.Device} (tunnel)" : "tunnel";
 
     public static string Mermaid(RequestWalk w)
     {

@@ -11,6 +11,9 @@ public sealed record Encapsulation(string Device, TunnelInfo Tunnel, IpAddress O
 {
     public string KindName => Tunnel.Kind.ToUpperInvariant();
 
+    /// <summary>"GENEVE VNI 1001": the tunnel as summaries name it.</summary>
+    public string Label => $"{KindName} VNI {Tunnel.Vni}";
+
     /// <summary>The tunnel's UDP port: dstport, else the driver's default (GENEVE 6081; VXLAN 8472 — the module's vxlan_port, not 4789: docs/tunnels.md fact 14).</summary>
     public static ushort PortOf(TunnelInfo t) => (ushort)(t.DestinationPort ?? (t.Kind == "vxlan" ? 8472 : 6081));
 

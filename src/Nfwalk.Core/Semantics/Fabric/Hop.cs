@@ -18,9 +18,10 @@ public enum HopEntry : byte
 /// <summary>
 /// One host's part of a packet's journey: the full single-host walk, how the packet got there (<paramref name="Link"/>:
 /// the veth or network it crossed, the tunnel that wrapped or unwrapped it), its tunnel depth and the packet as the
-/// host received or generated it (<paramref name="Spec"/>, what a kernel replay of this host sends).
+/// host received or generated it (<paramref name="Spec"/>, what a kernel replay of this host sends); for the outer packet
+/// of a tunnel, the <paramref name="Encapsulation"/> that made it.
 /// </summary>
-public sealed record Hop(string Host, HopEntry Entry, string? InInterface, WalkTrace Trace, int Depth, string? Link = null, LinkKind LinkKind = LinkKind.None, PacketSpec? Spec = null)
+public sealed record Hop(string Host, HopEntry Entry, string? InInterface, WalkTrace Trace, int Depth, string? Link = null, LinkKind LinkKind = LinkKind.None, PacketSpec? Spec = null, Encapsulation? Encapsulation = null)
 {
     /// <summary>0 for the packet itself, 1 for the outer packet of a tunnel carrying it.</summary>
     public bool IsOuter => Depth > 0;

@@ -34,10 +34,11 @@ public static class PathWalker
         var current = first;
         string? link = null;
         var linkKind = LinkKind.None;
+        Encapsulation? tunnel = null;
         for (int n = 0; n < MaxHops; n++)
         {
             var trace = NodeWalker.Walk(host.Node, spec, host.Options, $"{host.Name}: {Describe(entry, spec)}");
-            hops.Add(new Hop(host.Name, entry, spec.InInterface, trace, carried.Count, link, linkKind, spec));
+            hops.Add(new Hop(host.Name, entry, spec.InInterface, trace, carried.Count, link, linkKind, spec, entry == HopEntry.Encapsulated ? tunnel : null));
             var final = WalkedPacket.FromFinal(trace.Final, spec.TcpFlags);
             // a socket without a bound address: the first route lookup chose the source (ip_route_connect)
             if (n == 0 && spec.IsLocal && spec.Source.Value == 0) first = first with { Source = final.Source };
@@ -60,7 +61,7 @@ public static class PathWalker
                         if (dev.Tunnel!.Learning) host.Learn(dev.Name, from.Name, encap.Device, final.Source);
                         spec = encap.Inner.Received(dev.Name, final.Mark);
                         entry = HopEntry.Decapsulated;
-                        (link, linkKind) = ($"{encap.KindName} VNI {encap.Tunnel.Vni} from {from.Name}:{encap.Device}, decapsulated on {dev.Name}", LinkKind.Tunnel);
+                        (link, linkKind) = ($"{encap.Label} from {from.Name}:{encap.Device}, decapsulated on {dev.Name}", LinkKind.Tunnel);
                         continue;
                     }
                     var port = SocketPort(o.Socket) ?? final.DestinationPort;
@@ -98,7 +99,8 @@ public static class PathWalker
                             Length = (remote.IsV4 ? 20 : 40) + 8 + 8 + 14 + trace.Final.Length,
                         };
                         entry = HopEntry.Encapsulated;
-                        (link, linkKind) = ($"{encap.KindName} VNI {tun.Vni} via {iface} to {remote}:{encap.OuterDestinationPort}"
+                        tunnel = encap;
+                        (link, linkKind) = ($"{encap.Label} via {iface} to {remote}:{encap.OuterDestinationPort}"
                             + (learned is not null && learned != tun.Remote ? $" (learned: the packet {iface} decapsulated from that peer came from {learned}; not its remote {tun.Remote?.ToString() ?? "(none)"})" : ""), LinkKind.Tunnel);
                         continue;
                     }

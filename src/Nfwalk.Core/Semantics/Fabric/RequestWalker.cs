@@ -45,7 +45,7 @@ public static class RequestWalker
     private sealed record Opening(FabricHost Host, IpAddress Source, ushort SourcePort, IpAddress Destination, ushort DestinationPort, string? Because, ConnectTarget? Carries);
 
     /// <summary>What an HBONE connection asks the far ztunnel for (the CONNECT authority): the destination workload's address and port.</summary>
-    private sealed record ConnectTarget(IpAddress Address, ushort Port, IpAddress OriginalClient);
+    private sealed record ConnectTarget(IpAddress Address, ushort Port);
 
     private sealed record Walked(ConnectionWalk Walk, FabricHost? Server, ProxySpec? Proxy, WalkedPacket Accepted, ConnectTarget? Carries);
 
@@ -57,12 +57,13 @@ public static class RequestWalker
         var server = $"{Endpoint.Format(o.Destination, o.DestinationPort)}";
         var j = PathWalker.Walk(fabric, o.Host, syn, $"connection {number}: SYN {client} → {server} from {o.Host.Name}");
         legs.Add(new PacketLeg("SYN", false, j));
-        if (j.Hops.Count > 0 && (o.Source.Value == 0 || o.Source == default) && IpAddress.TryParse(j.Hops[0].Trace.Final.Source, out var chosen))
+        if (o.Source.Value == 0)
         {
-            // a host's own connection without a given source: the route lookup chose it (inet_sk_rebuild_header / ip_route_connect)
-            syn = syn with { Source = chosen };
-            o = o with { Source = chosen };
-            client = Endpoint.Format(chosen, o.SourcePort);
+            // a host's own connection without a given source: the route lookup chose it (ip_route_connect); the
+            // journey's start already says which
+            syn = syn with { Source = j.Start.Source };
+            o = o with { Source = j.Start.Source };
+            client = Endpoint.Format(o.Source, o.SourcePort);
         }
         if (!j.Delivered) return new Walked(Make(null, null, null), null, null, j.Final, o.Carries);
 
@@ -103,8 +104,8 @@ public static class RequestWalker
         for (int i = 1; i < hops.Count; i++)
         {
             var h = hops[i];
-            if (h.Entry == HopEntry.Encapsulated && hops[i - 1].Trace.Outcome.Interface is { } dev)
-                via.Add($"{dev} ({h.Link![..h.Link.IndexOf(" via ", StringComparison.Ordinal)]})");
+            if (h.Encapsulation is { } e)
+                via.Add($"{e.Device} ({e.Label})");
             else if (h.Entry == HopEntry.Received && h.Depth == 0 && h.LinkKind == LinkKind.Network)
                 via.Add($"{hops[i - 1].Host}:{hops[i - 1].Trace.Outcome.Interface} → {h.Host}:{h.InInterface}");
             else if (h.Entry == HopEntry.Received && h.Depth == 0 && h.LinkKind == LinkKind.Veth)
@@ -155,7 +156,7 @@ public static class RequestWalker
                     return new Opening(host, src, sport, addr, tport, $"{accepted}; {targetHost.Name} is a mesh pod on the same node ({host.Spec.Node}), so ztunnel hands the stream in-process to its inbound side (no HBONE) and connects straight to {Endpoint.Format(addr, tport)}, {keep}", null);
                 return new Opening(host, src, sport, addr, 15008,
                     $"{accepted}; {targetHost.Name} is a mesh pod on another node, so ztunnel opens HBONE (mTLS, then HTTP/2 CONNECT {Endpoint.Format(addr, tport)}) to {addr}:15008, {keep}",
-                    new ConnectTarget(addr, tport, src));
+                    new ConnectTarget(addr, tport));
             }
             case ProxyKind.ZtunnelHbone:
             {
