@@ -270,18 +270,8 @@ public static class SaveParser
             var parser = new RuleParser(Diags, pool, family);
             var tokens = new List<Token>(32);
             string text = file.Text;
-            while (pos <= text.Length)
-            {
-                int nl = text.IndexOf('\n', pos);
-                int end = nl < 0 ? text.Length : nl;
-                lineNo++;
-                int len = end - pos;
-                if (len > 0 && text[end - 1] == '\r') len--;
-                if (nl < 0 && len == 0) break;
-                TryRule(text, new SourceLine(file, pos, len, lineNo), parser, pool, tokens);
-                if (nl < 0) break;
-                pos = nl + 1;
-            }
+            var lines = new LineCursor(file, pos, lineNo);
+            while (lines.Next(out var line)) TryRule(text, line, parser, pool, tokens);
         }
 
         // the checks of Builder.ParseLine in its order, up to the RuleParser call; any other outcome leaves the line alone
@@ -359,19 +349,13 @@ public static class SaveParser
                 worker = new Task(() => { CultureInfo.CurrentCulture = culture; chunk.Run(split, linesBefore); });
                 if (startSecondThread) worker.Start(TaskScheduler.Default);
             }
-            int lineNo = 0, pos = 0;
+            var lines = new LineCursor(file);
             bool reached = false;
             try
             {
-                while (pos <= text.Length)
+                while (lines.Next(out var line))
                 {
-                    int nl = text.IndexOf('\n', pos);
-                    int end = nl < 0 ? text.Length : nl;
-                    lineNo++;
-                    int len = end - pos;
-                    if (len > 0 && text[end - 1] == '\r') len--;
-                    if (nl < 0 && len == 0) { lineNo--; break; }
-                    var line = new SourceLine(file, pos, len, lineNo);
+                    int pos = line.Offset;
                     // from the split on, a line the second thread parsed is taken from it (it never skips ahead of a line:
                     // its entries come in line order); any other line, rule or not, is read here as in the sequential parse
                     if (worker is not null && pos >= split && !reached) { reached = true; _chunk!.StartedOrGiveUp(); }
@@ -382,8 +366,6 @@ public static class SaveParser
                     }
                     ParseLine(line);
                     _pre = null;
-                    if (nl < 0) break;
-                    pos = nl + 1;
                 }
             }
             finally
@@ -394,7 +376,7 @@ public static class SaveParser
             }
             worker?.GetAwaiter().GetResult(); // what the second thread threw (the lines after it were parsed here)
             if (_current is { Headerless: false } open)
-                diags.Error(new SourceLocation(file.Name, lineNo, 1), $"table {open.Name?.Name() ?? "?"} (line {open.Header?.Number}) has no COMMIT before the end of the file; iptables-restore would apply nothing of it");
+                diags.Error(new SourceLocation(file.Name, lines.LineNumber, 1), $"table {open.Name?.Name() ?? "?"} (line {open.Header?.Number}) has no COMMIT before the end of the file; iptables-restore would apply nothing of it");
         }
 
         private void ParseLine(SourceLine line)
