@@ -172,28 +172,23 @@ public class FabricKernelDifferentialTests(ITestOutputHelper output)
                 $"{h.Host}{(h.IsOuter ? "(outer)" : "")}[{h.Entry}{(h.InInterface is { } i ? " " + i : "")} {h.Trace.Packet.Mark}→{h.Trace.Final.Mark}]")) + $" ⇒ {leg.Journey.End.Kind} on {leg.Journey.End.Host}");
 
         // ---- where it ended ---------------------------------------------------------------------------------------------
-        var syn = handshake.First(l => l.Label == "SYN").Journey;
-        var synAck = handshake.FirstOrDefault(l => l.Label == "SYN-ACK")?.Journey;
-        var nfAccepted = $"{syn.Final.Source}:{syn.Final.SourcePort}";
-        var nfPeer = synAck is null ? "?" : $"{synAck.Final.Source}:{synAck.Final.SourcePort}";
-        text.AppendLine($"delivery: kernel connected={R("CONNECTED")} server accepted {R("ACCEPTED")} client's peer {R("PEER")} | " +
-                        $"nfwalk established={conn.Established} accepted on {conn.AcceptingHost} by {conn.AcceptedBy}, the server sees {nfAccepted}, the client's peer {nfPeer}");
-        if (R("CONNECTED") != "1") diffs.Add($"the kernel's connect() failed ({R("CONNECT_ERROR")}): the fabric itself is broken");
-        if (!conn.Established || conn.AcceptingHost != "server") diffs.Add($"nfwalk: the connection is not established at the server: {walk.Outcome}");
-        if (R("ACCEPTED") != nfAccepted) diffs.Add($"the server's accept() saw {R("ACCEPTED")}, nfwalk delivers the SYN from {nfAccepted}");
-        if (R("PEER") != nfPeer) diffs.Add($"the client's socket is connected to {R("PEER")}, nfwalk's SYN-ACK arrives from {nfPeer}");
-        if (synAck is not null && synAck.End.Host != "client") diffs.Add($"nfwalk's SYN-ACK ends on {synAck.End.Host}: {synAck.End.Text}");
-        // node1's own connection
-        var ownSyn = ownHandshake.First(l => l.Label == "own SYN").Journey;
-        var ownSynAck = ownHandshake.FirstOrDefault(l => l.Label == "own SYN-ACK")?.Journey;
-        var ownAccepted = $"{ownSyn.Final.Source}:{ownSyn.Final.SourcePort}";
-        var ownPeer = ownSynAck is null ? "?" : $"{ownSynAck.Final.Source}:{ownSynAck.Final.SourcePort}";
-        text.AppendLine($"node1's own connection: kernel connected={R("OWN_CONNECTED")} server accepted {R("OWN_ACCEPTED")} peer {R("OWN_PEER")} | " +
-                        $"nfwalk established={ownConn.Established} accepted on {ownConn.AcceptingHost}, the server sees {ownAccepted}, the client's peer {ownPeer}");
-        if (R("OWN_CONNECTED") != "1") diffs.Add($"node1's own connect() failed in the kernel ({R("OWN_CONNECT_ERROR")})");
-        if (!ownConn.Established || ownConn.AcceptingHost != "server") diffs.Add($"nfwalk: node1's own connection is not established at the server: {own.Outcome}");
-        if (R("OWN_ACCEPTED") != ownAccepted) diffs.Add($"the server's second accept() saw {R("OWN_ACCEPTED")}, nfwalk delivers node1's SYN from {ownAccepted}");
-        if (R("OWN_PEER") != ownPeer) diffs.Add($"node1's socket is connected to {R("OWN_PEER")}, nfwalk's SYN-ACK arrives from {ownPeer}");
+        // both connections: did connect() succeed, whom did the server accept and whom is the client connected to
+        void Delivery(string who, string key, string prefix, List<PacketLeg> legs, ConnectionWalk c, RequestWalk w, bool clientEndsOnClient)
+        {
+            var syn = legs.First(l => l.Label == prefix + "SYN").Journey;
+            var synAck = legs.FirstOrDefault(l => l.Label == prefix + "SYN-ACK")?.Journey;
+            var accepted = $"{syn.Final.Source}:{syn.Final.SourcePort}";
+            var peer = synAck is null ? "?" : $"{synAck.Final.Source}:{synAck.Final.SourcePort}";
+            text.AppendLine($"{who}: kernel connected={R(key + "CONNECTED")} server accepted {R(key + "ACCEPTED")} peer {R(key + "PEER")} | " +
+                            $"nfwalk established={c.Established} accepted on {c.AcceptingHost} by {c.AcceptedBy}, the server sees {accepted}, the client's peer {peer}");
+            if (R(key + "CONNECTED") != "1") diffs.Add($"{who}: the kernel's connect() failed ({R(key + "CONNECT_ERROR")}): the fabric itself is broken");
+            if (!c.Established || c.AcceptingHost != "server") diffs.Add($"{who}: nfwalk's connection is not established at the server: {w.Outcome}");
+            if (R(key + "ACCEPTED") != accepted) diffs.Add($"{who}: the server's accept() saw {R(key + "ACCEPTED")}, nfwalk delivers the SYN from {accepted}");
+            if (R(key + "PEER") != peer) diffs.Add($"{who}: the client's socket is connected to {R(key + "PEER")}, nfwalk's SYN-ACK arrives from {peer}");
+            if (clientEndsOnClient && synAck is not null && synAck.End.Host != "client") diffs.Add($"{who}: nfwalk's SYN-ACK ends on {synAck.End.Host}: {synAck.End.Text}");
+        }
+        Delivery("the client pod's connection", "", "", handshake, conn, walk, clientEndsOnClient: true);
+        Delivery("node1's own connection", "OWN_", "own ", ownHandshake, ownConn, own, clientEndsOnClient: false);
         // the probe: the kernel counted its outer in node2's INPUT and never saw its inner (the counters above); nfwalk must
         // end it there, dropped by the tunnel driver
         text.AppendLine($"UDP probe into VNI 43: nfwalk {probe.End.Kind} on {probe.End.Host}: {probe.End.Text}");
