@@ -55,15 +55,33 @@ public sealed class ConntrackEntry : IConntrackView
 /// <summary>The node's conntrack table: entries found by either tuple (nf_conntrack_find_get).</summary>
 public sealed class ConntrackTable
 {
-    // made on the first confirmation: a node that classifies one packet and is dropped never needs it
+    // A node that classifies one packet holds one connection (two tuples): the first few tuples live in a small array
+    // searched in order, which answers exactly as the dictionary (a tuple confirmed again takes the newer entry, values in
+    // first-insertion order) without hashing; past SmallCapacity tuples they move to the dictionary, in the same order.
+    private const int SmallCapacity = 8;
+    private (ConnTuple Tuple, ConntrackEntry Entry)[]? _small;
+    private int _smallCount;
     private Dictionary<ConnTuple, ConntrackEntry>? _byTuple;
     private int _nextId = 1;
-    public IEnumerable<ConntrackEntry> Entries => _byTuple?.Values.Distinct() ?? [];
+
+    public IEnumerable<ConntrackEntry> Entries
+        => _byTuple is not null ? _byTuple.Values.Distinct()
+         : _small is null ? [] : _small.Take(_smallCount).Select(p => p.Entry).Distinct();
 
     public (ConntrackEntry Entry, bool Reply)? Find(ConnTuple t)
     {
-        if (_byTuple is null || !_byTuple.TryGetValue(t, out var e)) return null;
+        var e = Lookup(t);
+        if (e is null) return null;
         return (e, e.Reply == t && e.Original != t);
+    }
+
+    private ConntrackEntry? Lookup(in ConnTuple t)
+    {
+        if (_byTuple is not null) return _byTuple.GetValueOrDefault(t);
+        var small = _small;
+        for (int i = 0; i < _smallCount; i++)
+            if (small![i].Tuple == t) return small[i].Entry;
+        return null;
     }
 
     internal ConntrackEntry CreateUnconfirmed(ConnTuple t) => new() { Original = t, Reply = t.Inverse, Id = _nextId++ };
@@ -72,11 +90,31 @@ public sealed class ConntrackTable
     internal void Confirm(ConntrackEntry e)
     {
         e.Confirmed = true;
-        _byTuple ??= new();
-        _byTuple[e.Original] = e;
-        _byTuple[e.Reply] = e;
+        Set(e.Original, e);
+        Set(e.Reply, e);
+    }
+
+    private void Set(ConnTuple t, ConntrackEntry e)
+    {
+        if (_byTuple is not null) { _byTuple[t] = e; return; }
+        _small ??= new (ConnTuple, ConntrackEntry)[4];
+        for (int i = 0; i < _smallCount; i++)
+            if (_small[i].Tuple == t) { _small[i].Entry = e; return; }
+        if (_smallCount == _small.Length)
+        {
+            if (_smallCount < SmallCapacity) Array.Resize(ref _small, SmallCapacity);
+            else
+            {
+                _byTuple = new Dictionary<ConnTuple, ConntrackEntry>(SmallCapacity * 2);
+                foreach (var (tuple, entry) in _small) _byTuple[tuple] = entry;
+                _byTuple[t] = e;
+                _small = null; _smallCount = 0;
+                return;
+            }
+        }
+        _small[_smallCount++] = (t, e);
     }
 
     /// <summary>Whether a tuple is in use by another connection (for NAT uniqueness, nf_nat_used_tuple).</summary>
-    internal bool InUse(ConnTuple replyTuple) => _byTuple?.ContainsKey(replyTuple) == true;
+    internal bool InUse(ConnTuple replyTuple) => Lookup(replyTuple) is not null;
 }
