@@ -2,8 +2,8 @@ using Nfwalk.Model.Net;
 
 namespace Nfwalk.Semantics.Walk;
 
-/// <summary>A route lookup as the kernel makes it (fib_lookup with a flowi4).</summary>
-public sealed record RouteQuery(IpFamily Family, IpAddress Destination, IpAddress? Source, string? InInterface, uint Mark, byte Tos, byte Protocol, ushort SourcePort, ushort DestinationPort);
+/// <summary>A route lookup as the kernel makes it (fib_lookup with a flowi4); a value, as the kernel's flowi4 is on the stack.</summary>
+public readonly record struct RouteQuery(IpFamily Family, IpAddress Destination, IpAddress? Source, string? InInterface, uint Mark, byte Tos, byte Protocol, ushort SourcePort, ushort DestinationPort);
 
 public enum RouteKind : byte { Local, Forward, Unreachable, Prohibit, Blackhole, NoRoute }
 

@@ -163,7 +163,8 @@ internal sealed class WalkContext : ITargetContext
     public void AddAssumption(string text)
     {
         Assumptions.Add(text);
-        Steps.Add(new TraceStep { Kind = StepKind.Assumption, Text = text, Hook = Hook.ChainName(), Table = Table.Name(), Mark = MarkText, ConnMark = CtMarkText });
+        // an outcome-only walk (RecordSteps off) keeps the assumption in Assumptions, without a trace step
+        if (Options.RecordSteps) Steps.Add(new TraceStep { Kind = StepKind.Assumption, Text = text, Hook = Hook.ChainName(), Table = Table.Name(), Mark = MarkText, ConnMark = CtMarkText });
     }
 
     public void Untrack() { Untracked = true; CtInfo = CtInfo.Untracked; }
@@ -189,7 +190,10 @@ internal sealed class WalkContext : ITargetContext
 
     public void Reject(RejectTarget target) { Rejected = target; Note($"REJECT: the kernel answers with {target.RejectWith} (a new local packet, conntrack state RELATED)"); }
     public void UpdateSet(SetTarget target) => Note($"SET: {target.Explain()} (later lookups in this walk do not see the change)");
-    public void Note(string text) => Steps.Add(new TraceStep { Kind = StepKind.Note, Text = text, Hook = Hook.ChainName(), Table = Table.Name(), Mark = MarkText, ConnMark = CtMarkText });
+    public void Note(string text)
+    {
+        if (Options.RecordSteps) Steps.Add(new TraceStep { Kind = StepKind.Note, Text = text, Hook = Hook.ChainName(), Table = Table.Name(), Mark = MarkText, ConnMark = CtMarkText });
+    }
 
     public string? CtMarkText => Entry is { } e && CtInfo != CtInfo.Untracked ? Hex(e.Mark) : null;
 
