@@ -60,11 +60,28 @@ internal sealed class CompiledTable
         Table = table; Name = table.Name; NameText = table.Name.Name();
         var compiled = new Dictionary<Chain, CompiledChain>(table.Chains.Count, ReferenceEqualityComparer.Instance);
         _byName = new Dictionary<string, CompiledChain>(table.Chains.Count, StringComparer.Ordinal);
-        foreach (var c in table.Chains)
+        // Chains are compiled in the order a walk reaches them (depth first from the builtin chains, jump targets in rule
+        // order), so that what one walk visits lies together in memory: kube-proxy's KUBE-SVC-X chain and its KUBE-SEP-Y
+        // chains are then neighbours, where the dump's order (all services, then all endpoints) scatters them. With
+        // thousands of services a classification is bound by the cache misses on the rules it visits.
+        var stack = new Stack<Chain>();
+        foreach (var h in Hooks.All)
+            if (table.BuiltinChain(h) is { } b) Compile(b);
+        foreach (var c in table.Chains) Compile(c);
+        void Compile(Chain root)
         {
-            if (!compiled.TryGetValue(c, out var cc)) compiled[c] = cc = new CompiledChain(c, this);
-            _byName.TryAdd(c.Name, cc); // Table.FindChain: the first chain of that name
+            if (compiled.ContainsKey(root)) return;
+            stack.Push(root);
+            while (stack.Count > 0)
+            {
+                var c = stack.Pop();
+                if (compiled.ContainsKey(c)) continue;
+                compiled[c] = new CompiledChain(c, this);
+                for (int r = c.Rules.Count - 1; r >= 0; r--)
+                    if (c.Rules[r].Target is JumpTarget j && table.FindChain(j.Chain) is { } next && !compiled.ContainsKey(next)) stack.Push(next);
+            }
         }
+        foreach (var c in table.Chains) _byName.TryAdd(c.Name, compiled[c]); // Table.FindChain: the first chain of that name
         foreach (var h in Hooks.All)
             if (table.BuiltinChain(h) is { } b) _builtins[(int)h] = compiled[b];
         foreach (var cc in compiled.Values)
