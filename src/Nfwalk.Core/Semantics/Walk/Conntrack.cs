@@ -97,12 +97,12 @@ public sealed class ConntrackTable
     private void Set(ConnTuple t, ConntrackEntry e)
     {
         if (_byTuple is not null) { _byTuple[t] = e; return; }
-        _small ??= new (ConnTuple, ConntrackEntry)[4];
+        _small ??= new (ConnTuple, ConntrackEntry)[2]; // one connection's two tuples
         for (int i = 0; i < _smallCount; i++)
             if (_small[i].Tuple == t) { _small[i].Entry = e; return; }
         if (_smallCount == _small.Length)
         {
-            if (_smallCount < SmallCapacity) Array.Resize(ref _small, SmallCapacity);
+            if (_smallCount < SmallCapacity) Array.Resize(ref _small, Math.Min(SmallCapacity, _smallCount * 2));
             else
             {
                 _byTuple = new Dictionary<ConnTuple, ConntrackEntry>(SmallCapacity * 2);

@@ -21,14 +21,18 @@ public static class NodeWalker
         var ctx = new WalkContext(node, options, spec);
         var rules = node.RulesFor(spec.Family);
         if (ctx.Fast && rules is not null) ctx.Compiled = CompiledRuleset.For(rules);
-        var start = ctx.View();
+        var start = ctx.Fast ? default : ctx.View();
         foreach (var a in node.Network.Assumptions) ctx.Assumptions.Add(a);
         if (rules is null) ctx.Assumptions.Add($"no {(spec.Family == IpFamily.V4 ? "iptables" : "ip6tables")} rules were given: every table is empty");
         var outcome = spec.IsLocal ? Generated(ctx, rules) : Received(ctx, rules);
         ctx.ReleaseReturnStack();
         if (ctx.Recording) ctx.Steps.Add(new TraceStep { Kind = StepKind.Outcome, Text = outcome.Text, Mark = Values.Hex(ctx.Mark), ConnMark = ctx.CtMarkText, Packet = ctx.PacketText() });
-        if (title is null && ctx.Fast) return new WalkTrace(node.Name, start, ctx.Steps, outcome, ctx.View(), Distinct(ctx.Assumptions), defaultTitle: true);
-        return new WalkTrace(title ?? $"{start.Summary} on {node.Name}", start, ctx.Steps, outcome, ctx.View(), Distinct(ctx.Assumptions));
+        if (ctx.Fast)
+        {
+            var trace = new WalkTrace(node.Name, spec, ctx.Steps, outcome, ctx.Capture(), Distinct(ctx.Assumptions));
+            return title is null ? trace : trace with { Title = title };
+        }
+        return new WalkTrace(title ?? $"{start!.Summary} on {node.Name}", start!, ctx.Steps, outcome, ctx.View(), Distinct(ctx.Assumptions));
     }
 
     /// <summary>Enumerable.Distinct: each text once, in first-seen order (a walk has a handful).</summary>

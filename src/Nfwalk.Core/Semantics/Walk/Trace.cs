@@ -1,3 +1,5 @@
+using Nfwalk.Model.Evaluation;
+using Nfwalk.Model.Matches;
 using Nfwalk.Model.Net;
 
 namespace Nfwalk.Semantics.Walk;
@@ -172,11 +174,19 @@ public sealed record PacketView
 }
 
 /// <summary>A whole walk of one packet through one node.</summary>
-/// <remarks>The default title ("tcp a:p -> b:q [SYN] on NODE") is formatted on first read; values and equality as the positional record.</remarks>
+/// <remarks>
+/// The default title ("tcp a:p -> b:q [SYN] on NODE") is formatted on first read; the fast walk also hands over the start and
+/// final packets as values (the <see cref="PacketSpec"/> it started from, a <see cref="PacketCapture"/> of the end) and the views are made when first read: a classification that only
+/// asks for the outcome makes neither (two views were a third of what such a walk allocated). Values and equality as the
+/// positional record.
+/// </remarks>
 public sealed record WalkTrace
 {
     private string? _title;
     private readonly string? _nodeName;
+    private PacketView? _packet, _final;
+    private readonly PacketSpec? _start;
+    private readonly PacketCapture _finalCapture;
 
     public WalkTrace(string Title, PacketView Packet, IReadOnlyList<TraceStep> Steps, WalkOutcome Outcome, PacketView Final, IReadOnlyList<string> Assumptions)
     {
@@ -189,11 +199,17 @@ public sealed record WalkTrace
         _nodeName = nodeName; Packet = packet; Steps = steps; Outcome = outcome; Final = final; Assumptions = assumptions;
     }
 
+    /// <summary>A fast walk's trace titled "{Packet.Summary} on {nodeName}", its packet views made on first read.</summary>
+    internal WalkTrace(string nodeName, PacketSpec start, IReadOnlyList<TraceStep> steps, WalkOutcome outcome, in PacketCapture final, IReadOnlyList<string> assumptions)
+    {
+        _nodeName = nodeName; _start = start; Steps = steps; Outcome = outcome; _finalCapture = final; Assumptions = assumptions;
+    }
+
     public string Title { get => _title ??= $"{Packet.Summary} on {_nodeName}"; init => _title = value; }
-    public PacketView Packet { get; init; }
+    public PacketView Packet { get => _packet ??= PacketCapture.Start(_start!).ToView(); init => _packet = value; }
     public IReadOnlyList<TraceStep> Steps { get; init; }
     public WalkOutcome Outcome { get; init; }
-    public PacketView Final { get; init; }
+    public PacketView Final { get => _final ??= _finalCapture.ToView(); init => _final = value; }
     public IReadOnlyList<string> Assumptions { get; init; }
 
     public void Deconstruct(out string Title, out PacketView Packet, out IReadOnlyList<TraceStep> Steps, out WalkOutcome Outcome, out PacketView Final, out IReadOnlyList<string> Assumptions)
@@ -208,6 +224,40 @@ public sealed record WalkTrace
             && EqualityComparer<PacketView>.Default.Equals(Final, other.Final) && EqualityComparer<IReadOnlyList<string>>.Default.Equals(Assumptions, other.Assumptions)));
 
     public override int GetHashCode() => HashCode.Combine(Title, Packet, Steps, Outcome, Final, Assumptions);
+}
+
+/// <summary>
+/// The packet as a <see cref="PacketView"/> shows it, by value, at the start or end of a fast walk: the view is made from it
+/// when first read. The connection's NAT bindings are read from the entry when the view is made: they are decided before the
+/// entry is confirmed and never change after (an entry left unconfirmed is not found by any later walk).
+/// </summary>
+internal readonly struct PacketCapture(in PacketState state, IpFamily family, TcpFlags tcpFlags, string? connMark, CtInfo ctInfo, string? direction, ushort zone, ConntrackEntry? natEntry, int length)
+{
+    private readonly PacketState _state = state;
+    private readonly string? _connMark = connMark, _direction = direction;
+    private readonly ConntrackEntry? _natEntry = natEntry;
+    private readonly int _length = length;
+    private readonly TcpFlags _tcpFlags = tcpFlags;
+    private readonly ushort _zone = zone;
+    private readonly IpFamily _family = family;
+    private readonly CtInfo _ctInfo = ctInfo;
+
+    /// <summary>A packet as it enters a walk: no output interface, no conntrack entry yet (state INVALID until conntrack runs).</summary>
+    public static PacketCapture Start(PacketSpec spec)
+        => new(new PacketState(spec.Protocol, spec.Source, spec.Destination, spec.SourcePort, spec.DestinationPort, spec.InInterface, null, spec.Mark),
+               spec.Family, spec.TcpFlags, null, CtInfo.Invalid, null, 0, null, spec.EffectiveLength);
+
+    public PacketView ToView()
+    {
+        var s = _state;
+        bool ports = Protocols.HasPorts(s.Protocol);
+        var nat = _natEntry is { } e ? new NatState(e.Original, e.Reply, e.SourceNatted, e.DestinationNatted) : default;
+        return new PacketView(
+            _family == IpFamily.V4 ? "ipv4" : "ipv6", Protocols.Name(s.Protocol), s.Source, s.Destination,
+            ports ? s.SourcePort : null, ports ? s.DestinationPort : null,
+            s.Protocol == Protocols.Tcp ? WalkContext.TcpFlagText(_tcpFlags) : null, s.InInterface, s.OutInterface, HexCache.Of(s.Mark), _connMark,
+            WalkContext.CtInfoName(_ctInfo), _direction, _zone, nat, _length);
+    }
 }
 
 /// <summary>The packet fields the trace's packet text shows ("tcp a:p -> b:q in X out Y mark M"), kept by value.</summary>

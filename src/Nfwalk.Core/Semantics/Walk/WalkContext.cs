@@ -259,20 +259,20 @@ internal sealed class WalkContext : ITargetContext
         Steps.Add(new TraceStep { Kind = kind, Text = text, Hook = Hook.ChainName(), Mark = MarkText, ConnMark = CtMarkText, Packet = withPacket ? PacketText() : null });
     }
 
-    public PacketView View() => !_fast
-        ? new(
-            Family == IpFamily.V4 ? "ipv4" : "ipv6", Protocols.Name(Protocol), Source.ToString(), Destination.ToString(),
-            Protocols.HasPorts(Protocol) ? SourcePort : null, Protocols.HasPorts(Protocol) ? DestinationPort : null,
-            Protocol == Protocols.Tcp ? TcpFlagNames.Format(TcpFlags) : null, InInterface, OutInterface, Values.Hex(Mark), CtMarkText,
-            CtInfo.ToString().ToUpperInvariant(), Entry is null || CtInfo == CtInfo.Untracked ? null : Entry.IsReplyDirection ? "reply" : "original", Zone,
-            Entry is { } e && (e.SourceNatted || e.DestinationNatted) ? NatText(e) : null, Length)
-        // fast: the same values, the addresses and NAT summary formatted when first read
-        : new(
-            Family == IpFamily.V4 ? "ipv4" : "ipv6", Protocols.Name(Protocol), Source, Destination,
-            Protocols.HasPorts(Protocol) ? SourcePort : null, Protocols.HasPorts(Protocol) ? DestinationPort : null,
-            Protocol == Protocols.Tcp ? TcpFlagText() : null, InInterface, OutInterface, MarkText, CtMarkText,
-            CtInfoNames[(int)CtInfo], Entry is null || CtInfo == CtInfo.Untracked ? null : Entry.IsReplyDirection ? "reply" : "original", Zone,
-            Entry is { } f && (f.SourceNatted || f.DestinationNatted) ? new NatState(f.Original, f.Reply, f.SourceNatted, f.DestinationNatted) : default, Length);
+    /// <summary>The packet now, as the reference evaluator shows it (every text formatted at once).</summary>
+    public PacketView View() => new(
+        Family == IpFamily.V4 ? "ipv4" : "ipv6", Protocols.Name(Protocol), Source.ToString(), Destination.ToString(),
+        Protocols.HasPorts(Protocol) ? SourcePort : null, Protocols.HasPorts(Protocol) ? DestinationPort : null,
+        Protocol == Protocols.Tcp ? TcpFlagNames.Format(TcpFlags) : null, InInterface, OutInterface, Values.Hex(Mark), CtMarkText,
+        CtInfo.ToString().ToUpperInvariant(), Direction, Zone,
+        Entry is { } e && (e.SourceNatted || e.DestinationNatted) ? NatText(e) : null, Length);
+
+    /// <summary>The packet now by value (fast path): the same values as <see cref="View"/>, formatted when the view is read.</summary>
+    public PacketCapture Capture()
+        => new(State, Family, TcpFlags, CtMarkText, CtInfo, Direction, Zone,
+               Entry is { } e && (e.SourceNatted || e.DestinationNatted) ? e : null, Length);
+
+    private string? Direction => Entry is null || CtInfo == CtInfo.Untracked ? null : Entry.IsReplyDirection ? "reply" : "original";
 
     /// <summary>The packet as the packet text shows it, by value.</summary>
     public PacketState State => new(Protocol, Source, Destination, SourcePort, DestinationPort, InInterface, OutInterface, Mark);
@@ -283,10 +283,13 @@ internal sealed class WalkContext : ITargetContext
     private static readonly string[] CtInfoNames = Enum.GetValues<CtInfo>().Select(v => v.ToString().ToUpperInvariant()).ToArray();
     private static readonly string?[] TcpFlagTexts = new string?[256];
 
-    private string TcpFlagText()
+    /// <summary>"NEW", "ESTABLISHED", ... as the packet view names the state.</summary>
+    internal static string CtInfoName(CtInfo c) => CtInfoNames[(int)c];
+
+    internal static string TcpFlagText(TcpFlags flags)
     {
-        if ((uint)TcpFlags > 255) return TcpFlagNames.Format(TcpFlags);
-        return TcpFlagTexts[(int)TcpFlags] ??= TcpFlagNames.Format(TcpFlags);
+        if ((uint)flags > 255) return TcpFlagNames.Format(flags);
+        return TcpFlagTexts[(int)flags] ??= TcpFlagNames.Format(flags);
     }
 
     private static string NatText(ConntrackEntry e)
