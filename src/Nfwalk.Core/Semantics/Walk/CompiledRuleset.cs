@@ -104,13 +104,21 @@ internal sealed class CompiledChain
     /// <summary>Null when the chain has no run of exact-destination rules long enough to index.</summary>
     public ChainIndex? Index { get; }
 
+    /// <summary>The rules' folded header tests, one per rule in order, side by side (<see cref="RuleHead"/>).</summary>
+    public RuleHead[] Heads { get; }
+
     public CompiledChain(Chain chain, CompiledTable table)
     {
         Chain = chain; Name = chain.Name; IsBuiltin = chain.IsBuiltin;
         var rules = new CompiledRule[chain.Rules.Count];
-        for (int i = 0; i < rules.Length; i++) rules[i] = new CompiledRule(chain.Rules[i], table);
-        foreach (var r in rules) r.BuildMatches();
-        Rules = rules;
+        var heads = new RuleHead[rules.Length];
+        for (int i = 0; i < rules.Length; i++)
+        {
+            rules[i] = new CompiledRule(chain.Rules[i], table);
+            heads[i] = new RuleHead(rules[i], chain.Rules[i], out var firstMatch);
+            rules[i].BuildMatches(firstMatch);
+        }
+        Rules = rules; Heads = heads;
         var index = new ChainIndex(chain);
         Index = index.HasRuns ? index : null;
     }
@@ -118,18 +126,6 @@ internal sealed class CompiledChain
 
 internal sealed class CompiledRule
 {
-    // The rule's leading -s, -d, -p and plain -m tcp tests, folded in (copies of the matches' immutable values; the same
-    // tests as AddressMatch.Evaluate = IpPrefix.Contains ^ negated, ProtocolMatch.Evaluate and TcpMatch.Evaluate): a rule that fails on them is rejected
-    // without reaching its match objects. Only a leading run of these pure header tests is folded, so every other match
-    // is still evaluated exactly when the straightforward scan evaluates it (side effects such as assumptions and counters).
-    private readonly bool _hasSource, _sourceNegated, _hasDestination, _destinationNegated, _hasProtocol, _protocolNegated;
-    private readonly IpFamily _sourceFamily, _destinationFamily;
-    private readonly byte _protocol;
-    // a leading "-m tcp" with only --sport/--dport (no flags, no option: a pure test), as TcpMatch.Evaluate tests it
-    private readonly bool _hasTcp, _tcpSourceNegated, _tcpDestinationNegated;
-    private readonly PortRange? _tcpSource, _tcpDestination;
-    private readonly UInt128 _sourceMask, _sourceNet, _destinationMask, _destinationNet;
-    private readonly int _firstMatch;
     private RuleTexts? _texts;
 
     public Rule Rule { get; }
@@ -141,42 +137,17 @@ internal sealed class CompiledRule
     public CompiledChain? JumpChain
     {
         get => _jumpChain;
-        set { _jumpChain = value; JumpRules = value?.Rules; JumpIndex = value?.Index; }
+        set { _jumpChain = value; JumpHeads = value?.Heads; JumpIndex = value?.Index; }
     }
     private CompiledChain? _jumpChain;
-    /// <summary>The jump target's rules and index, kept here too: entering the chain then needs no visit to the chain object.</summary>
-    public CompiledRule[]? JumpRules { get; private set; }
+    /// <summary>The jump target's rule heads and index, kept here too: entering the chain then needs no visit to the chain object.</summary>
+    public RuleHead[]? JumpHeads { get; private set; }
     public ChainIndex? JumpIndex { get; private set; }
     public CompiledTable Table { get; }
 
     public CompiledRule(Rule rule, CompiledTable table)
     {
         Rule = rule; Table = table; Target = rule.Target;
-        var matches = rule.Matches;
-        int i = 0;
-        for (; i < matches.Count; i++)
-        {
-            var m = matches[i];
-            if (m is CommentMatch) continue;
-            if (m is AddressMatch { Direction: Direction.Source } s && !_hasSource)
-            {
-                _hasSource = true; _sourceNegated = s.Negated; _sourceFamily = s.Prefix.Family;
-                _sourceMask = s.Prefix.Mask; _sourceNet = s.Prefix.Address.Value & _sourceMask;
-            }
-            else if (m is AddressMatch { Direction: Direction.Destination } d && !_hasDestination)
-            {
-                _hasDestination = true; _destinationNegated = d.Negated; _destinationFamily = d.Prefix.Family;
-                _destinationMask = d.Prefix.Mask; _destinationNet = d.Prefix.Address.Value & _destinationMask;
-            }
-            else if (m is ProtocolMatch p && !_hasProtocol) { _hasProtocol = true; _protocolNegated = p.Negated; _protocol = p.Protocol; }
-            else if (m is TcpMatch { HasFlags: false, TcpOption: null } t && !_hasTcp)
-            {
-                _hasTcp = true; _tcpSource = t.SourcePorts; _tcpSourceNegated = t.SourceNegated;
-                _tcpDestination = t.DestinationPorts; _tcpDestinationNegated = t.DestinationNegated;
-            }
-            else break;
-        }
-        _firstMatch = i;
         if (rule.Target is JumpTarget j) { JumpName = j.Chain; JumpIsGoto = j.IsGoto; }
     }
 
@@ -187,37 +158,17 @@ internal sealed class CompiledRule
     /// <summary>The assumption this rule's match made in the last walk that asked (fast path), to reuse its texts.</summary>
     public AssumeText? LastAssume { get; set; }
 
-    /// <summary>Made after all rules of a chain, so that the rules themselves lie side by side in memory.</summary>
-    public void BuildMatches()
+    /// <summary>The matches after the folded header tests (<see cref="RuleHead"/>), without the comment matches.</summary>
+    public void BuildMatches(int firstMatch)
     {
         var matches = Rule.Matches;
         int n = 0;
-        for (int i = _firstMatch; i < matches.Count; i++) if (matches[i] is not CommentMatch) n++;
+        for (int i = firstMatch; i < matches.Count; i++) if (matches[i] is not CommentMatch) n++;
         if (n == 0) return;
         var a = new Match[n];
         n = 0;
-        for (int i = _firstMatch; i < matches.Count; i++) if (matches[i] is not CommentMatch) a[n++] = matches[i];
+        for (int i = firstMatch; i < matches.Count; i++) if (matches[i] is not CommentMatch) a[n++] = matches[i];
         Matches = a;
-    }
-
-    /// <summary>The folded header tests (true when there are none).</summary>
-    public bool HeaderMatches(WalkContext ctx)
-    {
-        if (_hasSource)
-        {
-            var a = ctx.Source;
-            if ((a.Family == _sourceFamily && (a.Value & _sourceMask) == _sourceNet) == _sourceNegated) return false;
-        }
-        if (_hasDestination)
-        {
-            var a = ctx.Destination;
-            if ((a.Family == _destinationFamily && (a.Value & _destinationMask) == _destinationNet) == _destinationNegated) return false;
-        }
-        if (_hasProtocol && (ctx.Protocol == _protocol) == _protocolNegated) return false;
-        if (_hasTcp && (ctx.IsFragment || ctx.Protocol != Protocols.Tcp
-            || !PortOptions.Test(_tcpSource, _tcpSourceNegated, ctx.SourcePort) || !PortOptions.Test(_tcpDestination, _tcpDestinationNegated, ctx.DestinationPort)))
-            return false;
-        return true;
     }
 
     /// <summary>The texts of this rule's trace steps, made when a walk first needs them.</summary>

@@ -92,7 +92,7 @@ internal static class TableRunner
         int i = 0, steps = 0;
         bool verbose = ctx.Options.Verbose, recording = ctx.Recording;
         var index = verbose ? null : current.Index;
-        var rules = current.Rules;
+        var heads = current.Heads;
         while (steps++ < MaxSteps)
         {
             if (index is not null)
@@ -104,19 +104,26 @@ internal static class TableRunner
                     steps += j - i; i = j;
                 }
             }
-            if (i >= rules.Length)
+            if (i >= heads.Length)
             {
                 if (current.IsBuiltin || depth == 0) return Policy(builtin.Chain, ctx, current.IsBuiltin ? "end of chain" : $"end of {current.Name}, reached by goto: no return point");
                 (current, i) = stack[--depth];
-                rules = current.Rules; index = verbose ? null : current.Index;
+                heads = current.Heads; index = verbose ? null : current.Index;
                 continue;
             }
-            var cr = rules[i];
+            ref readonly var head = ref heads[i];
+            var cr = head.Rule;
+            if (!head.Matches(ctx))
+            {
+                // rejected on its header tests: the rule object is not read, unless the walk lists every rule
+                if (verbose) { ctx.CurrentRule = cr.Rule; ctx.CurrentCompiled = cr; ctx.RuleStep(cr, false, null); }
+                i++;
+                continue;
+            }
             ctx.CurrentRule = cr.Rule; ctx.CurrentCompiled = cr;
-            bool matched = cr.HeaderMatches(ctx);
-            if (matched)
-                foreach (var m in cr.Matches)
-                    if (!m.Evaluate(ctx)) { matched = false; break; }
+            bool matched = true;
+            foreach (var m in cr.Matches)
+                if (!m.Evaluate(ctx)) { matched = false; break; }
             if (!matched)
             {
                 if (verbose) ctx.RuleStep(cr, false, null);
@@ -142,7 +149,7 @@ internal static class TableRunner
                     }
                     if (recording) ctx.RuleStep(cr, true, cr.Texts.ReturnVerdict(stack[depth - 1].Chain.Name));
                     (current, i) = stack[--depth];
-                    rules = current.Rules; index = verbose ? null : current.Index;
+                    heads = current.Heads; index = verbose ? null : current.Index;
                     break;
                 case Outcome.Jump:
                 case Outcome.Goto:
@@ -163,7 +170,7 @@ internal static class TableRunner
                         stack[depth++] = (current, i + 1);
                     }
                     current = next; i = 0;
-                    rules = resolved ? cr.JumpRules! : current.Rules;
+                    heads = resolved ? cr.JumpHeads! : current.Heads;
                     index = verbose ? null : resolved ? cr.JumpIndex : current.Index;
                     break;
             }
