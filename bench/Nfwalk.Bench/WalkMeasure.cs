@@ -109,7 +109,8 @@ public static class WalkMeasure
         var sorted = rates.Order().ToList();
         double median = sorted[rounds / 2], cpuMedian = cpuRates.Order().ElementAt(rounds / 2);
         var list = string.Join(" ", rates.Select(r => $"{r / 1000:F0}k"));
-        var gcInfo = $"; rounds {list}; this thread's CPU time: median {cpuMedian:F0}/s";
+        var huge = File.Exists("/proc/self/smaps_rollup") ? File.ReadLines("/proc/self/smaps_rollup").FirstOrDefault(l => l.StartsWith("AnonHugePages"))?.Split(':')[1].Trim() : null;
+        var gcInfo = $"; rounds {list}; this thread's CPU time: median {cpuMedian:F0}/s; on huge pages {huge ?? "?"}";
         gcInfo += $"; {alloc / (double)count:F0} bytes allocated per walk; GCs gen0/1/2 {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2}, GC pauses {(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds:F0} ms";
         Console.WriteLine(record
             ? $"full traces (SYN to a random one of {Services:N0} services), {rounds} rounds of {count}: median {median:F0} traces/s on one core; {steps / (double)count:F1} trace steps per walk" + gcInfo

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Nfwalk.Cli.Commands;
+using Nfwalk.Hosting;
 
 namespace Nfwalk.Cli;
 
@@ -22,6 +23,7 @@ public static class Program
     {
         try
         {
+            HugePages.Advise();
             return BuildRoot().Parse(args).Invoke();
         }
         catch (Exception e)
