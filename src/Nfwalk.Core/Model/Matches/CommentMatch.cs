@@ -18,6 +18,7 @@ public sealed class CommentMatch(string comment) : Match
     internal sealed class Parser : MatchParser
     {
         private string? _c;
+        internal override bool Reset() { _c = null; return true; }
         public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
         {
             if (option is not "--comment") return false;
