@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Nfwalk.Diagnostics;
 
@@ -15,7 +16,16 @@ public sealed class Rule
     public required IReadOnlyList<Match> Matches { get; init; }
     /// <summary>Null when the rule has no -j/-g: it only counts packets.</summary>
     public Target? Target { get; init; }
-    public Counters? Counters { get; init; }
+    /// <summary>The counters the line gave ("[p:b]" prefix or -c), if any.</summary>
+    public Counters? Counters
+    {
+        get => _counters?.Value;
+        init => _counters = value is not { } c ? null : c == default ? ZeroCounters : new StrongBox<Counters>(c);
+    }
+    // boxed: iptables-save writes rule counters only with -c, and a Counters? field was 24 of a rule's 104 bytes;
+    // [0:0], what a restore file usually carries, is one shared box (never written to)
+    private readonly StrongBox<Counters>? _counters;
+    private static readonly StrongBox<Counters> ZeroCounters = new(default);
     public required SourceLine Source { get; init; }
     public SourceLocation Location => Source.Start;
     public string OriginalText => Source.Text;
