@@ -468,8 +468,27 @@ public static class SaveParser
                 if (!d.Headerless && d.Name == t)
                     diags.Warning(line.At(col), $"table {t.Name()} appears a second time (first at line {d.Header?.Number}); iptables-restore would replace the first with this one");
             _current = new TableDraft { Name = t, Header = line };
+            // iptables-save writes a table's chain declarations right after its header: counted ahead, the chain
+            // dictionary, lists and the string pool are made once at their size instead of growing through every size
+            // on the way (which allocated about twice the final size: 6 MB of 65 for a 10,000-service kube-proxy dump)
+            int declarations = DeclarationsAfter(line);
+            if (declarations > 16) { _current.Reserve(declarations); _pool.Reserve(declarations); }
             _drafts.Add(_current);
             _items.Add(_current);
+        }
+
+        /// <summary>How many lines starting with ':' directly follow <paramref name="header"/> (a size hint only).</summary>
+        private int DeclarationsAfter(SourceLine header)
+        {
+            string text = file.Text;
+            int count = 0, pos = header.Offset + header.Length;
+            while (true)
+            {
+                int nl = text.IndexOf('\n', pos);
+                if (nl < 0 || nl + 1 >= text.Length || text[nl + 1] != ':') return count;
+                count++;
+                pos = nl + 1;
+            }
         }
 
         /// <summary>The table a line belongs to; outside "*table" blocks, the current headerless block.</summary>

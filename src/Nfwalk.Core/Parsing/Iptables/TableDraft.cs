@@ -40,6 +40,14 @@ internal sealed class TableDraft
     /// </summary>
     public IReadOnlyList<Rule> Rules => _fileOrder ?? (IReadOnlyList<Rule>)Array.Empty<Rule>();
 
+    /// <summary>Makes room for <paramref name="chains"/> chains at once (the declarations ahead were counted).</summary>
+    public void Reserve(int chains)
+    {
+        _chains.EnsureCapacity(chains);
+        Declarations.EnsureCapacity(chains);
+        ChainOrder.EnsureCapacity(chains);
+    }
+
     public ChainDraft? Find(string name) => _chains.GetValueOrDefault(name);
 
     public bool IsDeclared(string name) => _chains.TryGetValue(name, out var c) && c.IsDeclared;
