@@ -249,7 +249,10 @@ internal sealed class RuleParser
             }
         }
 
-        return new Rule { ChainName = chain, ChainColumn = chainColumn, Matches = matches.Length == 0 ? Array.Empty<Match>() : matches, Target = target, Counters = counters, Source = line };
+        bool plain = true;
+        foreach (var m in matches)
+            if (m is InterfaceMatch or SetMatch || m.IsUnknown || m.AllowedHooks != HookSet.All) { plain = false; break; }
+        return new Rule { ChainName = chain, ChainColumn = chainColumn, Matches = matches.Length == 0 ? Array.Empty<Match>() : matches, Target = target, Counters = counters, Source = line, OnlyPlainMatches = plain };
     }
 
     private static void SetLocation(Match m, SourceLocation at) { if (!m.Location.IsKnown) m.Location = at; }
