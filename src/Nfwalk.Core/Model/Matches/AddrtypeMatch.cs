@@ -68,6 +68,7 @@ public sealed class AddrtypeMatch : Match
     internal sealed class Parser : MatchParser
     {
         private AddressTypes _s, _d; private bool _sn, _dn, _in, _out;
+        internal override bool Reset() { _s = _d = default; _sn = _dn = _in = _out = false; return true; }
         public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
         {
             switch (option)

@@ -7,12 +7,26 @@ namespace Nfwalk.Model.Matches;
 public enum Direction : byte { Source, Destination }
 
 /// <summary>-s / -d: the packet's source or destination address lies in a prefix (ip_packet_match).</summary>
-public sealed class AddressMatch(Direction direction, IpPrefix prefix, bool negated) : Match
+public sealed class AddressMatch : Match
 {
-    public Direction Direction { get; } = direction;
+    // the network as two halves: an IpPrefix field (a 16-byte aligned UInt128 inside) made the
+    // match 96 bytes instead of 56, and -s/-d are in most rules (60,000 of them in a 10,000-service kube-proxy dump)
+    private readonly ulong _upper, _lower;
+    private readonly IpFamily _family;
+    private readonly int _length;
+
+    public AddressMatch(Direction direction, IpPrefix prefix, bool negated)
+    {
+        Direction = direction; Negated = negated;
+        var network = prefix.Network.Value;
+        _upper = (ulong)(network >> 64); _lower = (ulong)network;
+        _family = prefix.Family; _length = prefix.Length;
+    }
+
+    public Direction Direction { get; }
     /// <summary>Stored with host bits cleared, as the kernel compares (addr &amp; mask) == net.</summary>
-    public IpPrefix Prefix { get; } = new(prefix.Network, prefix.Length);
-    public bool Negated { get; } = negated;
+    public IpPrefix Prefix => new(new IpAddress(new UInt128(_upper, _lower), _family), _length);
+    public bool Negated { get; }
     public override string Name => Direction == Direction.Source ? "-s" : "-d";
     public override int BaseOrder => Direction == Direction.Source ? 0 : 1;
 

@@ -184,6 +184,12 @@ public sealed class ConntrackMatch : Match
         private CtState? _st; private bool _stn; private byte? _pr; private bool _prn;
         private AddrTest? _os, _od, _rs, _rd; private PortTest? _osp, _odp, _rsp, _rdp;
         private CtStatus? _status; private bool _statusn; private (uint, uint)? _exp; private bool _expn; private bool? _dir;
+        internal override bool Reset()
+        {
+            _st = null; _stn = false; _pr = null; _prn = false; _os = _od = _rs = _rd = null; _osp = _odp = _rsp = _rdp = null;
+            _status = null; _statusn = false; _exp = null; _expn = false; _dir = null;
+            return true;
+        }
 
         public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
         {
@@ -304,6 +310,7 @@ public sealed class StateMatch : Match
     internal sealed class Parser : MatchParser
     {
         private CtState? _st; private bool _neg;
+        internal override bool Reset() { _st = null; _neg = false; return true; }
         public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
         {
             if (option is not "--state") return false;

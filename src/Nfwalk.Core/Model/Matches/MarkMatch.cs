@@ -41,6 +41,7 @@ public sealed class MarkMatch : Match
     internal sealed class Parser(bool connmark) : MatchParser
     {
         private uint _v, _m = uint.MaxValue; private bool _neg, _set;
+        internal override bool Reset() { _v = 0; _m = uint.MaxValue; _neg = _set = false; return true; }
         public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
         {
             if (option is not "--mark") return false;

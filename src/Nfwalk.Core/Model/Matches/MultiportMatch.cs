@@ -51,6 +51,7 @@ public sealed class MultiportMatch : Match
     internal sealed class Parser : MatchParser
     {
         private MultiportKind? _kind; private List<PortRange>? _ports; private bool _neg;
+        internal override bool Reset() { _kind = null; _ports = null; _neg = false; return true; }
         public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
         {
             MultiportKind k;

@@ -62,6 +62,7 @@ public sealed class SetMatch : Match
     {
         private string? _name; private List<bool>? _flags; private bool _neg, _rn, _nuc, _nusc;
         private (string, bool, ulong)? _pk, _by;
+        internal override bool Reset() { _name = null; _flags = null; _neg = _rn = _nuc = _nusc = false; _pk = _by = null; return true; }
 
         public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
         {

@@ -49,6 +49,7 @@ public sealed class StatisticMatch : Match
     internal sealed class Parser : MatchParser
     {
         private string? _mode; private double? _p; private uint? _every, _packet; private bool _neg;
+        internal override bool Reset() { _mode = null; _p = null; _every = _packet = null; _neg = false; return true; }
         public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
         {
             _neg |= negated;
@@ -57,7 +58,8 @@ public sealed class StatisticMatch : Match
                 case "--mode":
                     if (ctx.TryValue(out var m, out var at))
                     {
-                        if (m.SequenceEqual("random") || m.SequenceEqual("nth")) _mode = m.ToString();
+                        if (m.SequenceEqual("random")) _mode = "random";
+                        else if (m.SequenceEqual("nth")) _mode = "nth";
                         else ctx.Error(at, $"--mode: bad mode \"{Values.Trunc(m)}\" (random or nth)");
                     }
                     _neg |= ctx.TakeOldStyleBang();

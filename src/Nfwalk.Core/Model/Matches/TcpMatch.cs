@@ -109,6 +109,7 @@ public sealed class TcpMatch : Match
     internal sealed class Parser : MatchParser
     {
         private readonly PortOptions _ports = new(); private bool _fn, _on, _flags; private TcpFlags _mask, _cmp; private byte? _opt;
+        internal override bool Reset() { _ports.Reset(); _fn = _on = _flags = false; _mask = _cmp = 0; _opt = null; return true; }
 
         public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
         {
@@ -188,6 +189,7 @@ public sealed class UdpMatch : Match
     {
         private readonly PortOptions _ports = new();
         public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx) => _ports.Accept(option, negated, ctx);
+        internal override bool Reset() { _ports.Reset(); return true; }
 
         public override Match? Build(OptionContext ctx)
         {
@@ -202,6 +204,8 @@ public sealed class UdpMatch : Match
 internal sealed class PortOptions
 {
     private PortRange? _sp, _dp; private bool _spn, _dpn;
+
+    public void Reset() { _sp = _dp = null; _spn = _dpn = false; }
 
     public bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
     {

@@ -80,6 +80,7 @@ public sealed class ConnmarkTarget : Target
     internal sealed class Parser : TargetParser
     {
         private ConnmarkMode? _mode; private uint _ctmark, _ctmask = uint.MaxValue, _nfmask = uint.MaxValue; private bool _right; private byte _bits;
+        internal override bool Reset() { _mode = null; _ctmark = 0; _ctmask = _nfmask = uint.MaxValue; _right = false; _bits = 0; return true; }
         public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
         {
             switch (option)

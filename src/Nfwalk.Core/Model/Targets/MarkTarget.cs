@@ -26,6 +26,7 @@ public sealed class MarkTarget(uint value, uint mask) : Target
     internal sealed class Parser : TargetParser
     {
         private (uint V, uint M)? _op;
+        internal override bool Reset() { _op = null; return true; }
         public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
         {
             switch (option)

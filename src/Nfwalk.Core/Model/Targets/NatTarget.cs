@@ -62,6 +62,7 @@ public sealed class NatTarget : Target
     internal sealed class Parser(NatKind kind) : TargetParser
     {
         private NatRange? _range; private bool _random, _fully, _persistent;
+        internal override bool Reset() { _range = null; _random = _fully = _persistent = false; return true; }
         public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
         {
             switch (option)

@@ -37,6 +37,7 @@ public sealed class RejectTarget(string with, bool v6) : Target
     internal sealed class Parser(bool v6) : TargetParser
     {
         private string _with = v6 ? "icmp6-port-unreachable" : "icmp-port-unreachable";
+        internal override bool Reset() { _with = v6 ? "icmp6-port-unreachable" : "icmp-port-unreachable"; return true; }
         public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
         {
             if (option is not "--reject-with") return false;

@@ -9,6 +9,8 @@ public abstract class MatchParser
     public abstract bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx);
     /// <summary>Checks completeness ("--mark" given?) and builds the match; null after an error.</summary>
     public abstract Match? Build(OptionContext ctx);
+    /// <summary>Forgets the last rule's options so the parser can read the next rule's; false when it cannot (then a new one is made per rule).</summary>
+    internal virtual bool Reset() => false;
 }
 
 /// <summary>Reads the options of one target, then builds it.</summary>
@@ -16,4 +18,6 @@ public abstract class TargetParser
 {
     public abstract bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx);
     public abstract Target? Build(OptionContext ctx);
+    /// <summary>Forgets the last rule's options so the parser can read the next rule's; false when it cannot (then a new one is made per rule).</summary>
+    internal virtual bool Reset() => false;
 }

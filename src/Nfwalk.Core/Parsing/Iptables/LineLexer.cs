@@ -49,6 +49,15 @@ public static class LineLexer
         return true;
     }
 
+    /// <summary>The length of <see cref="Value"/>, without making the string when the word has no escapes.</summary>
+    public static int ValueLength(string text, in Token t)
+    {
+        if (!t.Quoted) return t.Length;
+        var raw = text.AsSpan(t.Start, t.Length);
+        if (raw.Length >= 2 && raw[0] == '"' && raw[^1] == '"' && raw[1..^1].IndexOfAny('"', '\\') < 0) return raw.Length - 2;
+        return Value(text, t).Length;
+    }
+
     /// <summary>The value of a word with quotes removed and escapes resolved.</summary>
     public static string Value(string text, in Token t)
     {

@@ -100,6 +100,24 @@ public sealed class OptionContext
     public bool TryString(out string value) => TryString(out value, out _);
 
     /// <summary>
+    /// A value as <see cref="TryString(out string, out SourceLocation)"/> takes it, but left in the text: the word (quotes
+    /// included; <see cref="LineLexer.Value"/> makes the string) for a value that is seldom read.
+    /// </summary>
+    internal bool TryWord(out string text, out Token word, out SourceLocation at)
+    {
+        text = _text;
+        if (AtEnd || IsOptionWord(CurrentSpan, _tokens[Pos].Quoted))
+        {
+            word = default; at = CurrentAt;
+            Error(OptionAt, $"option \"{OptionName}\" requires an argument");
+            return false;
+        }
+        word = _tokens[Pos++];
+        at = At(word);
+        return true;
+    }
+
+    /// <summary>
     /// A "-m" module or "-j" target name, taken as <see cref="TryString(out string, out SourceLocation)"/> takes it; the names
     /// nfwalk knows come back as literals without a pool lookup (nearly every rule names two or three of them).
     /// </summary>

@@ -20,11 +20,13 @@ internal sealed class RuleParser
     private readonly OptionContext _ctx;
     private readonly List<Match> _baseMatches = new(6);
     private readonly List<ModuleSlot> _modules = new(6);
+    private readonly ExtensionParserCache _parsers;
 
     public RuleParser(DiagnosticBag diags, StringPool pool, IpFamily family)
     {
         _diags = diags; _pool = pool; _family = family;
         _ctx = new OptionContext(diags, pool, family);
+        _parsers = new ExtensionParserCache(family);
     }
 
     private struct ModuleSlot(string name, SourceLocation at, MatchParser? parser, bool implicitProto)
@@ -36,6 +38,12 @@ internal sealed class RuleParser
 
     /// <summary>Parses tokens[start..] of a rule whose chain name is already known. The rule's number is set when its chain is assembled.</summary>
     public Rule Parse(string text, List<Token> tokens, int start, string chain, int chainColumn, SourceLine line, Counters? counters)
+    {
+        try { return ParseRule(text, tokens, start, chain, chainColumn, line, counters); }
+        finally { _parsers.ReturnAll(); }
+    }
+
+    private Rule ParseRule(string text, List<Token> tokens, int start, string chain, int chainColumn, SourceLine line, Counters? counters)
     {
         var ctx = _ctx;
         ctx.Reset(text, tokens, line, start);
@@ -125,7 +133,7 @@ internal sealed class RuleParser
                 {
                     if (negate) { ctx.Error(negAt, "\"!\" cannot be used before -m"); negate = false; }
                     if (!ctx.TryName(out var name, out var nat)) continue;
-                    var parser = Extensions.CreateMatch(name, _family);
+                    var parser = _parsers.Match(name);
                     modules.Add(new ModuleSlot(name, at, parser, false));
                     if (parser is null) CollectUnknownWords(ctx, modules[^1].UnknownWords!);
                     continue;
@@ -138,7 +146,7 @@ internal sealed class RuleParser
                     if (!ctx.TryName(out var name, out _)) continue;
                     isGoto = word[1] == 'g' || word.StartsWith("--g");
                     targetName = name; targetAt = at;
-                    targetParser = isGoto ? null : Extensions.CreateTarget(name, _family);
+                    targetParser = isGoto ? null : _parsers.Target(name);
                     if (targetParser is null && !isGoto && Extensions.OtherKnownTargets.Contains(name) && name is not ("TRACE"))
                     { unknownTargetWords = new List<string>(); CollectUnknownWords(ctx, unknownTargetWords); }
                     continue;
@@ -171,7 +179,7 @@ internal sealed class RuleParser
             if (!taken && targetParser is not null && targetParser.Accept(word, negate, ctx)) { taken = true; targetHadError |= ctx.ErrorCount != errs; }
             if (!taken && ctx.Protocol != 0 && !hasImplicit)
             {
-                var implicitParser = Extensions.CreateProtocolMatch(ctx.Protocol, _family);
+                var implicitParser = _parsers.ProtocolMatch(ctx.Protocol);
                 if (implicitParser is not null && implicitParser.Accept(word, negate, ctx))
                 {
                     modules.Add(new ModuleSlot(Extensions.ProtocolModuleName(ctx.Protocol, _family), at, implicitParser, true));
@@ -241,7 +249,10 @@ internal sealed class RuleParser
             }
         }
 
-        return new Rule { ChainName = chain, ChainColumn = chainColumn, Matches = matches.Length == 0 ? Array.Empty<Match>() : matches, Target = target, Counters = counters, Source = line };
+        bool plain = true;
+        foreach (var m in matches)
+            if (m is InterfaceMatch or SetMatch || m.IsUnknown || m.AllowedHooks != HookSet.All) { plain = false; break; }
+        return new Rule { ChainName = chain, ChainColumn = chainColumn, Matches = matches.Length == 0 ? Array.Empty<Match>() : matches, Target = target, Counters = counters, Source = line, OnlyPlainMatches = plain };
     }
 
     private static void SetLocation(Match m, SourceLocation at) { if (!m.Location.IsKnown) m.Location = at; }

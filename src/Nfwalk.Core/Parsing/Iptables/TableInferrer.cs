@@ -11,9 +11,9 @@ namespace Nfwalk.Parsing.Iptables;
 /// </summary>
 internal static class TableInferrer
 {
-    public static Dictionary<SaveParser.TableDraft, (TableName, TableInference)> Infer(List<SaveParser.TableDraft> blocks, DiagnosticBag diags)
+    public static Dictionary<TableDraft, (TableName, TableInference)> Infer(List<TableDraft> blocks, DiagnosticBag diags)
     {
-        var result = new Dictionary<SaveParser.TableDraft, (TableName, TableInference)>();
+        var result = new Dictionary<TableDraft, (TableName, TableInference)>();
         if (blocks.Count == 0) return result;
         var hard = new TableSet[blocks.Count];
         var reasons = new List<string>[blocks.Count];
@@ -27,7 +27,7 @@ internal static class TableInferrer
             var cand = TableSet.All;
             // builtin chains
             var builtins = new List<string>();
-            foreach (var (name, _, _, _, _) in b.Declarations) if (Hooks.TryParseChain(name, out _) && !builtins.Contains(name)) builtins.Add(name);
+            foreach (var name in b.Declarations.Select(c => c.Name)) if (Hooks.TryParseChain(name, out _) && !builtins.Contains(name)) builtins.Add(name);
             foreach (var r in b.Rules) if (Hooks.TryParseChain(r.ChainName, out _) && !builtins.Contains(r.ChainName)) builtins.Add(r.ChainName);
             if (builtins.Count > 0)
             {
@@ -161,13 +161,13 @@ internal static class TableInferrer
 
     private static string Plural(TableSet s) => s.Count() == 1 ? $"the {s.Describe()} table" : $"the {s.Describe()} tables";
 
-    private static SourceLocation BlockAt(SaveParser.TableDraft b)
-        => b.Declarations.Count > 0 ? b.Declarations[0].Line.Start : b.Rules.Count > 0 ? b.Rules[0].Source.Start : SourceLocation.None;
+    private static SourceLocation BlockAt(TableDraft b)
+        => b.Declarations.Count > 0 ? b.Declarations[0].Declaration!.Value.Start : b.Rules.Count > 0 ? b.Rules[0].Source.Start : SourceLocation.None;
 
-    private static int BlockLine(SaveParser.TableDraft b) => BlockAt(b).Line;
+    private static int BlockLine(TableDraft b) => BlockAt(b).Line;
 
     /// <summary>Chain names and shapes well-known tools use (kube-proxy, Docker, Calico), as tie-breakers only.</summary>
-    private static TableSet Conventions(SaveParser.TableDraft b, List<string> why)
+    private static TableSet Conventions(TableDraft b, List<string> why)
     {
         var names = b.Declarations.Select(d => d.Name).Concat(b.Rules.Select(r => r.ChainName)).Distinct().ToList();
         bool Any(Func<string, bool> f) => names.Any(f);

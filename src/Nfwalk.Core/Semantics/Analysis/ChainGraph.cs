@@ -28,27 +28,32 @@ public sealed class ChainGraph
         Table = table;
         var chains = table.Chains;
         _index = new Dictionary<string, int>(chains.Count, StringComparer.Ordinal);
-        var nodeChains = new List<Chain>(chains.Count);
+        // arrays made once at their size (a name occurring twice, which leaves fewer nodes than chains, is rare)
+        var nodeChains = new Chain[chains.Count];
+        int count = 0, ruleCount = 0;
         foreach (var c in chains)
         {
+            ruleCount += c.Rules.Count;
             if (_index.TryGetValue(c.Name, out var n)) nodeChains[n] = c;
-            else { _index[c.Name] = nodeChains.Count; nodeChains.Add(c); }
+            else { _index[c.Name] = count; nodeChains[count++] = c; }
         }
-        _chains = nodeChains.ToArray();
-        int count = _chains.Length;
+        if (count != nodeChains.Length) Array.Resize(ref nodeChains, count);
+        _chains = nodeChains;
         _names = new string[count];
         _edgeStart = new int[count + 1];
-        var edges = new List<int>();
+        // at most one jump per rule: the array is kept with its unused end rather than copied to the exact size
+        var edges = new int[ruleCount];
+        int edgeCount = 0;
         for (int n = 0; n < count; n++)
         {
             _names[n] = _chains[n].Name;
-            _edgeStart[n] = edges.Count;
+            _edgeStart[n] = edgeCount;
             var rules = _chains[n].Rules;
             for (int i = 0; i < rules.Count; i++)
-                if (rules[i].Target is JumpTarget j && _index.TryGetValue(j.Chain, out var t)) edges.Add(t);
+                if (rules[i].Target is JumpTarget j && _index.TryGetValue(j.Chain, out var t)) edges[edgeCount++] = t;
         }
-        _edgeStart[count] = edges.Count;
-        _edges = edges.ToArray();
+        _edgeStart[count] = edgeCount;
+        _edges = edges;
 
         // reachability: propagate hooks from builtin chains through jumps (breadth first, as the kernel's
         // mark_source_chains walks every path from each hook)

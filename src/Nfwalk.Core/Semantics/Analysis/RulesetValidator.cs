@@ -26,10 +26,15 @@ public static class RulesetValidator
         foreach (var chain in table.Chains)
         {
             var hooks = g.HooksOf(chain.Name);
-            foreach (var rule in chain.Rules)
+            // indexed loops: a foreach over an IReadOnlyList allocates an enumerator (one per chain and one per rule)
+            var rules = chain.Rules;
+            for (int ri = 0; ri < rules.Count; ri++)
             {
-                foreach (var m in rule.Matches)
+                var rule = rules[ri];
+                var matches = rule.OnlyPlainMatches ? [] : rule.Matches;
+                for (int mi = 0; mi < matches.Count; mi++)
                 {
+                    var m = matches[mi];
                     if (m is InterfaceMatch im && chain.Hook is { } h && (im.AllowedHooks & h.AsSet()) == 0)
                         diags.Error(m.Location, $"can't use {im.Name} with {chain.Name}: {(im.IsInput ? "packets in this chain have no input interface" : "the output interface is not known yet in this chain")}");
                     else if (m is InterfaceMatch im2 && chain.Hook is null && hooks != 0 && (im2.AllowedHooks & hooks) != hooks)

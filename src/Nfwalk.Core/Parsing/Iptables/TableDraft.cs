@@ -1,0 +1,137 @@
+using Nfwalk.Diagnostics;
+using Nfwalk.Model;
+
+namespace Nfwalk.Parsing.Iptables;
+
+/// <summary>
+/// Accumulates one table (or one headerless block) while lines are read: its chains, declared or only named by rules,
+/// and their rules.
+/// </summary>
+/// <remarks>
+/// Built for dumps of tens of thousands of chains (a 10,000-service kube-proxy nat table has 40,000): each chain is one
+/// <see cref="ChainDraft"/> found through one dictionary, and the rules of a chain that come together (as iptables-save
+/// writes them) are a run in one table-wide array rather than a list of their own. Before, every chain had a declaration
+/// tuple, entries in two sets and a dictionary, and a list of rules, and every rule was kept twice: 30 of the 89 MB a
+/// parse of that dump allocated.
+/// </remarks>
+internal sealed class TableDraft
+{
+    public TableName? Name;
+    public bool Headerless;
+    public SourceLine? Header, Commit;
+    public bool RulesStarted;
+    public bool Skip; // unknown table: lines ignored until COMMIT
+
+    /// <summary>The declared chains (":NAME POLICY", "-N", "-P"), in the order of their declarations.</summary>
+    public readonly List<ChainDraft> Declarations = new();
+    /// <summary>The chains that have rules, in the order of their first rule.</summary>
+    public readonly List<ChainDraft> ChainOrder = new();
+    private readonly Dictionary<string, ChainDraft> _chains = new(StringComparer.Ordinal);
+
+    // the rules of the chains whose rules came together, chain after chain; RuleStart/RuleCount of a chain point in here
+    private Rule[] _runs = [];
+    private int _runsLength;
+    private ChainDraft? _last;
+
+    private List<Rule>? _fileOrder;
+    /// <summary>
+    /// Headerless blocks only (the table inferrer reads them): every rule in file order, an "-I" rule placed before the
+    /// first rule of its chain so far. Empty for a "*table" block.
+    /// </summary>
+    public IReadOnlyList<Rule> Rules => _fileOrder ?? (IReadOnlyList<Rule>)Array.Empty<Rule>();
+
+    /// <summary>Makes room for <paramref name="chains"/> chains at once (the declarations ahead were counted).</summary>
+    public void Reserve(int chains)
+    {
+        _chains.EnsureCapacity(chains);
+        Declarations.EnsureCapacity(chains);
+        ChainOrder.EnsureCapacity(chains);
+    }
+
+    public ChainDraft? Find(string name) => _chains.GetValueOrDefault(name);
+
+    public bool IsDeclared(string name) => _chains.TryGetValue(name, out var c) && c.IsDeclared;
+
+    /// <summary>Records a declaration (the caller has checked that the name is not declared yet).</summary>
+    public void Declare(string name, SourceLine line, int column, Policy policy, Counters? counters)
+    {
+        var c = Chain(name);
+        c.Declaration = line; c.DeclarationColumn = column; c.DeclaredPolicy = policy; c.DeclaredCounters = counters;
+        Declarations.Add(c);
+    }
+
+    /// <summary>"-A CHAIN": after the chain's rules so far, numbered as it comes (while the rule is still in cache).</summary>
+    public void Append(Rule r)
+    {
+        if (Headerless) (_fileOrder ??= new()).Add(r);
+        // a dump lists each chain's rules together and chain names are pooled: look a name up only when it changes
+        var c = _last is { } last && ReferenceEquals(last.Name, r.ChainName) ? last : Chain(r.ChainName);
+        _last = c;
+        if (c.RuleCount == 0) ChainOrder.Add(c);
+        if (c.OwnRules is null && (c.RuleCount == 0 || c.RuleStart + c.RuleCount == _runsLength))
+        {
+            if (c.RuleCount == 0) c.RuleStart = _runsLength;
+            if (_runsLength == _runs.Length) Array.Resize(ref _runs, Math.Max(256, _runs.Length * 2));
+            _runs[_runsLength++] = r;
+        }
+        else OwnList(c).Add(r);
+        r.Number = ++c.RuleCount;
+    }
+
+    /// <summary>"-I CHAIN": before the chain's first rule so far (iptables-restore inserts at the top).</summary>
+    public void Insert(Rule r)
+    {
+        if (Headerless)
+        {
+            var all = _fileOrder ??= new();
+            all.Insert(all.FindIndex(x => x.ChainName == r.ChainName) is var i and >= 0 ? i : all.Count, r);
+        }
+        var c = Chain(r.ChainName);
+        if (c.RuleCount == 0) ChainOrder.Add(c);
+        var own = OwnList(c);
+        own.Insert(0, r);
+        c.RuleCount++;
+        for (int k = 0; k < own.Count; k++) own[k].Number = k + 1;
+        _last = null; // the chain's rules no longer end the runs
+    }
+
+    /// <summary>The rules of a chain, in chain order.</summary>
+    public IReadOnlyList<Rule> RulesOf(ChainDraft c)
+        => c.OwnRules is { } own ? own : c.RuleCount == 0 ? Array.Empty<Rule>() : new ArraySegment<Rule>(_runs, c.RuleStart, c.RuleCount);
+
+    private ChainDraft Chain(string name)
+    {
+        if (!_chains.TryGetValue(name, out var c)) { c = new ChainDraft(name); _chains.Add(name, c); }
+        return c;
+    }
+
+    /// <summary>A chain whose rules do not come together (or that had an "-I") keeps its own list from then on.</summary>
+    private List<Rule> OwnList(ChainDraft c)
+    {
+        if (c.OwnRules is null)
+        {
+            var own = new List<Rule>(Math.Max(4, c.RuleCount + 1));
+            for (int i = 0; i < c.RuleCount; i++) own.Add(_runs[c.RuleStart + i]);
+            c.OwnRules = own;
+        }
+        return c.OwnRules;
+    }
+}
+
+/// <summary>One chain of a <see cref="TableDraft"/>: its declaration, if any, and where its rules are.</summary>
+internal sealed class ChainDraft(string name)
+{
+    public readonly string Name = name;
+    public SourceLine? Declaration;
+    public int DeclarationColumn;
+    public Policy DeclaredPolicy;
+    public Counters? DeclaredCounters;
+    public bool IsDeclared => Declaration.HasValue;
+    /// <summary>Where the name was declared (for messages about the declaration).</summary>
+    public SourceLocation DeclarationAt => Declaration!.Value.At(DeclarationColumn);
+
+    public int RuleCount, RuleStart;
+    public List<Rule>? OwnRules;
+    /// <summary>Set by the assembler once the chain is in the table.</summary>
+    public bool Assembled;
+}
