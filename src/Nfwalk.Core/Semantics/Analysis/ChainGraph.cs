@@ -20,6 +20,11 @@ public sealed class ChainGraph
     private readonly int[] _edgeStart;
     private readonly int[] _edges;
     private readonly HookSet[] _hooks;
+    // per chain of Table.Chains (by position): its node; and per rule of it (from _ruleStart[chain]) the node its -j/-g names, or -1
+    // (not a jump, or to a chain that does not exist): each name is looked up once, here, and the validator reads the answers
+    private readonly int[] _nodeOfChain;
+    private readonly int[] _ruleStart;
+    private readonly int[] _callee;
     private Dictionary<string, List<Rule>>? _callers;
     public IReadOnlyList<IReadOnlyList<string>> Loops { get; }
 
@@ -30,15 +35,30 @@ public sealed class ChainGraph
         _index = new Dictionary<string, int>(chains.Count, StringComparer.Ordinal);
         // arrays made once at their size (a name occurring twice, which leaves fewer nodes than chains, is rare)
         var nodeChains = new Chain[chains.Count];
+        var chainOfNode = new int[chains.Count];
+        _nodeOfChain = new int[chains.Count];
+        _ruleStart = new int[chains.Count + 1];
         int count = 0, ruleCount = 0;
-        foreach (var c in chains)
+        for (int ci = 0; ci < chains.Count; ci++)
         {
+            var c = chains[ci];
+            _ruleStart[ci] = ruleCount;
             ruleCount += c.Rules.Count;
-            if (_index.TryGetValue(c.Name, out var n)) nodeChains[n] = c;
-            else { _index[c.Name] = count; nodeChains[count++] = c; }
+            if (_index.TryGetValue(c.Name, out var n)) { nodeChains[n] = c; chainOfNode[n] = ci; }
+            else { _index[c.Name] = n = count; nodeChains[count] = c; chainOfNode[count++] = ci; }
+            _nodeOfChain[ci] = n;
         }
+        _ruleStart[chains.Count] = ruleCount;
         if (count != nodeChains.Length) Array.Resize(ref nodeChains, count);
         _chains = nodeChains;
+        _callee = new int[ruleCount];
+        for (int ci = 0; ci < chains.Count; ci++)
+        {
+            var rules = chains[ci].Rules;
+            int at = _ruleStart[ci];
+            for (int i = 0; i < rules.Count; i++)
+                _callee[at + i] = rules[i].Target is JumpTarget j && _index.TryGetValue(j.Chain, out var t) ? t : -1;
+        }
         _names = new string[count];
         _edgeStart = new int[count + 1];
         // at most one jump per rule: the array is kept with its unused end rather than copied to the exact size
@@ -48,9 +68,9 @@ public sealed class ChainGraph
         {
             _names[n] = _chains[n].Name;
             _edgeStart[n] = edgeCount;
-            var rules = _chains[n].Rules;
-            for (int i = 0; i < rules.Count; i++)
-                if (rules[i].Target is JumpTarget j && _index.TryGetValue(j.Chain, out var t)) edges[edgeCount++] = t;
+            int at = _ruleStart[chainOfNode[n]], end = _ruleStart[chainOfNode[n] + 1];
+            for (int r = at; r < end; r++)
+                if (_callee[r] >= 0) edges[edgeCount++] = _callee[r];
         }
         _edgeStart[count] = edgeCount;
         _edges = edges;
@@ -59,8 +79,8 @@ public sealed class ChainGraph
         // mark_source_chains walks every path from each hook)
         _hooks = new HookSet[count];
         var work = new Queue<int>();
-        foreach (var c in chains)
-            if (c.Hook is { } h) { int n = _index[c.Name]; _hooks[n] = h.AsSet(); work.Enqueue(n); }
+        for (int ci = 0; ci < chains.Count; ci++)
+            if (chains[ci].Hook is { } h) { int n = _nodeOfChain[ci]; _hooks[n] = h.AsSet(); work.Enqueue(n); }
         while (work.Count > 0)
         {
             int n = work.Dequeue();
@@ -81,6 +101,12 @@ public sealed class ChainGraph
     public IReadOnlyList<Rule> Callers(string chain) => (_callers ??= BuildCallers()).TryGetValue(chain, out var l) ? l : [];
 
     public HookSet HooksOf(string chain) => _index.TryGetValue(chain, out var n) ? _hooks[n] : HookSet.None;
+
+    /// <summary>As <see cref="HooksOf"/> for the chain at position <paramref name="chainIndex"/> of <see cref="Model.Table.Chains"/> (no name lookup).</summary>
+    public HookSet HooksOfChainAt(int chainIndex) => _hooks[_nodeOfChain[chainIndex]];
+
+    /// <summary>As <c>this[name]</c> for the chain that rule <paramref name="ruleIndex"/> of the chain at <paramref name="chainIndex"/> jumps to (null: not a jump, or no such chain).</summary>
+    public Chain? CalleeAt(int chainIndex, int ruleIndex) => _callee[_ruleStart[chainIndex] + ruleIndex] is var n and >= 0 ? _chains[n] : null;
 
     public bool Exists(string chain) => _index.ContainsKey(chain);
 
@@ -139,9 +165,9 @@ public sealed class ChainGraph
         var pathPos = new int[count];
         var path = new List<int>();
         var stack = new List<(int Node, int Edge)>();
-        foreach (var c in Table.Chains)
+        for (int ci = 0; ci < Table.Chains.Count; ci++)
         {
-            int root = _index[c.Name];
+            int root = _nodeOfChain[ci];
             if (color[root] != 0) continue;
             color[root] = 1; pathPos[root] = path.Count; path.Add(root);
             stack.Add((root, _edgeStart[root]));

@@ -23,9 +23,11 @@ public static class RulesetValidator
     {
         var g = new ChainGraph(table);
         var tname = table.Name.Name();
-        foreach (var chain in table.Chains)
+        var chains = table.Chains;
+        for (int ci = 0; ci < chains.Count; ci++)
         {
-            var hooks = g.HooksOf(chain.Name);
+            var chain = chains[ci];
+            var hooks = g.HooksOfChainAt(ci);
             // indexed loops: a foreach over an IReadOnlyList allocates an enumerator (one per chain and one per rule)
             var rules = chain.Rules;
             for (int ri = 0; ri < rules.Count; ri++)
@@ -55,7 +57,7 @@ public static class RulesetValidator
                 }
                 if (t is JumpTarget j)
                 {
-                    var callee = g[j.Chain];
+                    var callee = g.CalleeAt(ci, ri);
                     if (callee is null)
                     {
                         if (table.IsHeaderless) diags.Info(t.Location, $"chain {j.Chain} is not part of this fragment; what it does is unknown");
