@@ -4,7 +4,7 @@ namespace Nfwalk.Bench;
 
 /// <summary>
 /// NFWALK_BENCH_ALLOC=1: the runtime's allocation-tick events (one per ~100 KB allocated, naming the type of the object
-/// that crossed the mark) counted by type while the timed loop runs, to see what a walk allocates.
+/// that crossed the mark) summed by type while a timed loop runs (walks, parses): a sampled picture of what it allocates.
 /// </summary>
 public sealed class AllocationSampler : EventListener
 {
@@ -27,10 +27,14 @@ public sealed class AllocationSampler : EventListener
         lock (_bytes) _bytes[name] = _bytes.GetValueOrDefault(name) + amount;
     }
 
-    public void Print(long walks)
+    /// <summary>The types that allocated most, per run of the timed loop (<paramref name="per"/> names a run: "walk", "parse").</summary>
+    public void Print(long runs, string per)
     {
         lock (_bytes)
-            foreach (var (name, bytes) in _bytes.OrderByDescending(p => p.Value).Take(25))
-                Console.WriteLine($"  {bytes / (double)walks,8:F0} bytes/walk  {name}");
+            foreach (var (name, bytes) in _bytes.OrderByDescending(p => p.Value).Take(30))
+            {
+                double b = bytes / (double)runs;
+                Console.WriteLine($"  {(b >= 100_000 ? $"{b / 1e6,8:F2} MB" : $"{b,8:F0} bytes")}/{per}  {name}");
+            }
     }
 }

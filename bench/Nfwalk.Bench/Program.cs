@@ -23,7 +23,7 @@ if (args.Length >= 2 && args[0] == "measure")
     bool? parallel = args.Length > 2 && args[2] == "sequential" ? false : null;
     for (int i = 0; i < 3; i++) SaveParser.Parse(text, args[1], parallel: parallel); // warm-up (tiered JIT)
     // NFWALK_BENCH_ALLOC=1: what the timed parses allocate, by type (sampled allocation ticks)
-    using var sampler = Environment.GetEnvironmentVariable("NFWALK_BENCH_ALLOC") == "1" ? new ParseAllocationSampler() : null;
+    using var sampler = Environment.GetEnvironmentVariable("NFWALK_BENCH_ALLOC") == "1" ? new AllocationSampler() : null;
     if (sampler is not null) sampler.On = true;
     int gc0 = GC.CollectionCount(0), gc2 = GC.CollectionCount(2);
     var times = new List<double>();
@@ -39,7 +39,7 @@ if (args.Length >= 2 && args[0] == "measure")
         times.Add(sw.Elapsed.TotalSeconds);
         GC.KeepAlive(r);
     }
-    if (sampler is not null) { sampler.On = false; sampler.Print(10); }
+    if (sampler is not null) { sampler.On = false; sampler.Print(10, "parse"); }
     times.Sort();
     var median = times[times.Count / 2];
     var peak = File.ReadAllLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM"))?.Split(':')[1].Trim();
@@ -49,35 +49,3 @@ if (args.Length >= 2 && args[0] == "measure")
 if (args.Length >= 2 && args[0] == "walk") { WalkMeasure.Run(args[1], args.Length > 2 ? int.Parse(args[2]) : 2000); return 0; }
 BenchmarkSwitcher.FromAssembly(typeof(ParseBenchmarks).Assembly).Run(args);
 return 0;
-
-/// <summary>
-/// The runtime's allocation-tick events (one per ~100 KB allocated, naming the type of the object that crossed the
-/// mark) summed by type while the timed parses run: a sampled picture of what a parse allocates.
-/// </summary>
-sealed class ParseAllocationSampler : System.Diagnostics.Tracing.EventListener
-{
-    private readonly Dictionary<string, long> _bytes = new();
-    public volatile bool On;
-
-    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
-    {
-        if (source.Name == "Microsoft-Windows-DotNETRuntime") EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x1); // GC keyword
-    }
-
-    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
-    {
-        if (!On || e.EventName is null || !e.EventName.StartsWith("GCAllocationTick", StringComparison.Ordinal) || e.Payload is null) return;
-        int i = e.PayloadNames!.IndexOf("TypeName"), a = e.PayloadNames.IndexOf("AllocationAmount64");
-        if (i < 0) return;
-        var name = e.Payload[i] as string ?? "?";
-        long amount = a >= 0 ? Convert.ToInt64(e.Payload[a]) : 100_000;
-        lock (_bytes) _bytes[name] = _bytes.GetValueOrDefault(name) + amount;
-    }
-
-    public void Print(int parses)
-    {
-        lock (_bytes)
-            foreach (var (name, bytes) in _bytes.OrderByDescending(p => p.Value).Take(30))
-                Console.WriteLine($"  {bytes / 1e6 / parses,7:F2} MB/parse  {name}");
-    }
-}

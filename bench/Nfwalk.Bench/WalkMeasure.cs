@@ -13,10 +13,6 @@ public static class WalkMeasure
     /// The node's network: one uplink, every destination routed out of it. Its answers are built once: the walk is measured,
     /// not the fake (a real <see cref="INodeNetwork"/> looks routes up in its own tables).
     /// </summary>
-    /// <summary>
-    /// The node's network: one uplink, every destination routed out of it. Its answers are built once: the walk is measured,
-    /// not the fake (a real <see cref="INodeNetwork"/> looks routes up in its own tables).
-    /// </summary>
     private sealed class OneUplink : INodeNetwork
     {
         private static readonly IpAddress Self = IpAddress.Parse("172.18.0.3");
@@ -105,7 +101,7 @@ public static class WalkMeasure
             cpuRates.Add(count / ((ThreadCpuNanoseconds() - cpu0) / 1e9));
             alloc = GC.GetAllocatedBytesForCurrentThread() - alloc0;
         }
-        if (sampler is not null) { sampler.On = false; sampler.Print((long)rounds * count); }
+        if (sampler is not null) { sampler.On = false; sampler.Print((long)rounds * count, "walk"); }
         var sorted = rates.Order().ToList();
         double median = sorted[rounds / 2], cpuMedian = cpuRates.Order().ElementAt(rounds / 2);
         var list = string.Join(" ", rates.Select(r => $"{r / 1000:F0}k"));
