@@ -30,6 +30,13 @@ public abstract class Match
     /// <summary>True for a module nfwalk keeps but does not model.</summary>
     public virtual bool IsUnknown => false;
 
+    /// <summary>
+    /// Whether the load-time checks (RulesetValidator: interface tests per hook, ipsets that must exist, matches valid in
+    /// some hooks only, unknown modules) have anything to say about this match. The one definition both the validator and
+    /// the parser's <see cref="Rule.OnlyPlainMatches"/> use.
+    /// </summary>
+    internal bool HasLoadTimeChecks => this is Matches.InterfaceMatch or Matches.SetMatch || IsUnknown || AllowedHooks != HookSet.All;
+
     /// <summary>Base fields (-s -d -i -o -p -f) print before every module, in this order.</summary>
     public virtual int BaseOrder => int.MaxValue;
 

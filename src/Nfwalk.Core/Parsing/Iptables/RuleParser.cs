@@ -251,7 +251,7 @@ internal sealed class RuleParser
 
         bool plain = true;
         foreach (var m in matches)
-            if (m is InterfaceMatch or SetMatch || m.IsUnknown || m.AllowedHooks != HookSet.All) { plain = false; break; }
+            if (m.HasLoadTimeChecks) { plain = false; break; }
         return new Rule { ChainName = chain, ChainColumn = chainColumn, Matches = matches.Length == 0 ? Array.Empty<Match>() : matches, Target = target, Counters = counters, Source = line, OnlyPlainMatches = plain };
     }
 

@@ -37,6 +37,7 @@ public static class RulesetValidator
                 for (int mi = 0; mi < matches.Count; mi++)
                 {
                     var m = matches[mi];
+                    if (!m.HasLoadTimeChecks) continue; // nothing below applies to it
                     if (m is InterfaceMatch im && chain.Hook is { } h && (im.AllowedHooks & h.AsSet()) == 0)
                         diags.Error(m.Location, $"can't use {im.Name} with {chain.Name}: {(im.IsInput ? "packets in this chain have no input interface" : "the output interface is not known yet in this chain")}");
                     else if (m is InterfaceMatch im2 && chain.Hook is null && hooks != 0 && (im2.AllowedHooks & hooks) != hooks)
