@@ -27,11 +27,7 @@ public static class NodeWalker
         var outcome = spec.IsLocal ? Generated(ctx, rules) : Received(ctx, rules);
         ctx.ReleaseReturnStack();
         if (ctx.Recording) ctx.Steps.Add(new TraceStep { Kind = StepKind.Outcome, Text = outcome.Text, Mark = Values.Hex(ctx.Mark), ConnMark = ctx.CtMarkText, Packet = ctx.PacketText() });
-        if (ctx.Fast)
-        {
-            var trace = new WalkTrace(node.Name, spec, ctx.Steps, outcome, ctx.Capture(), Distinct(ctx.Assumptions));
-            return title is null ? trace : trace with { Title = title };
-        }
+        if (ctx.Fast) return new WalkTrace(node.Name, title, spec, ctx.Steps, outcome, ctx.Capture(), Distinct(ctx.Assumptions));
         return new WalkTrace(title ?? $"{start!.Summary} on {node.Name}", start!, ctx.Steps, outcome, ctx.View(), Distinct(ctx.Assumptions));
     }
 

@@ -199,10 +199,10 @@ public sealed record WalkTrace
         _nodeName = nodeName; Packet = packet; Steps = steps; Outcome = outcome; Final = final; Assumptions = assumptions;
     }
 
-    /// <summary>A fast walk's trace titled "{Packet.Summary} on {nodeName}", its packet views made on first read.</summary>
-    internal WalkTrace(string nodeName, PacketSpec start, IReadOnlyList<TraceStep> steps, WalkOutcome outcome, in PacketCapture final, IReadOnlyList<string> assumptions)
+    /// <summary>A fast walk's trace, titled <paramref name="title"/> or else "{Packet.Summary} on {nodeName}", its packet views made on first read.</summary>
+    internal WalkTrace(string nodeName, string? title, PacketSpec start, IReadOnlyList<TraceStep> steps, WalkOutcome outcome, in PacketCapture final, IReadOnlyList<string> assumptions)
     {
-        _nodeName = nodeName; _start = start; Steps = steps; Outcome = outcome; _finalCapture = final; Assumptions = assumptions;
+        _nodeName = nodeName; _title = title; _start = start; Steps = steps; Outcome = outcome; _finalCapture = final; Assumptions = assumptions;
     }
 
     public string Title { get => _title ??= $"{Packet.Summary} on {_nodeName}"; init => _title = value; }
