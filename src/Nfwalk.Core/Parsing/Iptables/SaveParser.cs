@@ -532,7 +532,8 @@ public static class SaveParser
             // In a headerless paste, a declaration after rules, or a repeated name, starts the next table's block.
             if (draft is { Headerless: true } && (draft.RulesStarted || draft.IsDeclared(name))) { _current = null; draft = null; }
             draft ??= Target(line)!;
-            if (draft.IsDeclared(name)) { diags.Error(at, $"chain {name} is declared twice in table {draft.Name?.Name() ?? "?"}"); return; }
+            var chain = draft.Named(name);
+            if (chain.IsDeclared) { diags.Error(at, $"chain {name} is declared twice in table {draft.Name?.Name() ?? "?"}"); return; }
             Policy policy;
             bool builtin = Hooks.TryParseChain(name, out _);
             switch (policyText)
@@ -546,7 +547,7 @@ public static class SaveParser
             }
             if (!builtin && policy != Policy.None)
                 diags.Error(at, $"chain {name} is not a builtin chain, so it cannot have a policy (write \"-\")");
-            draft.Declare(name, line, column, policy, counters);
+            draft.Declare(chain, line, column, policy, counters);
         }
 
         public Ruleset Result()

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Nfwalk.Diagnostics;
 using Nfwalk.Model;
 
@@ -52,10 +53,16 @@ internal sealed class TableDraft
 
     public bool IsDeclared(string name) => _chains.TryGetValue(name, out var c) && c.IsDeclared;
 
-    /// <summary>Records a declaration (the caller has checked that the name is not declared yet).</summary>
-    public void Declare(string name, SourceLine line, int column, Policy policy, Counters? counters)
+    /// <summary>The chain of that name, made (neither declared nor with rules) when it is new: one hash lookup either way.</summary>
+    public ChainDraft Named(string name)
     {
-        var c = Chain(name);
+        ref var c = ref CollectionsMarshal.GetValueRefOrAddDefault(_chains, name, out _);
+        return c ??= new ChainDraft(name);
+    }
+
+    /// <summary>Records the declaration of <paramref name="c"/>, a chain of this table (the caller has checked that it is not declared yet).</summary>
+    public void Declare(ChainDraft c, SourceLine line, int column, Policy policy, Counters? counters)
+    {
         c.Declaration = line; c.DeclarationColumn = column; c.DeclaredPolicy = policy; c.DeclaredCounters = counters;
         Declarations.Add(c);
     }
@@ -65,7 +72,7 @@ internal sealed class TableDraft
     {
         if (Headerless) (_fileOrder ??= new()).Add(r);
         // a dump lists each chain's rules together and chain names are pooled: look a name up only when it changes
-        var c = _last is { } last && ReferenceEquals(last.Name, r.ChainName) ? last : Chain(r.ChainName);
+        var c = _last is { } last && ReferenceEquals(last.Name, r.ChainName) ? last : Named(r.ChainName);
         _last = c;
         if (c.RuleCount == 0) ChainOrder.Add(c);
         if (c.OwnRules is null && (c.RuleCount == 0 || c.RuleStart + c.RuleCount == _runsLength))
@@ -86,7 +93,7 @@ internal sealed class TableDraft
             var all = _fileOrder ??= new();
             all.Insert(all.FindIndex(x => x.ChainName == r.ChainName) is var i and >= 0 ? i : all.Count, r);
         }
-        var c = Chain(r.ChainName);
+        var c = Named(r.ChainName);
         if (c.RuleCount == 0) ChainOrder.Add(c);
         var own = OwnList(c);
         own.Insert(0, r);
@@ -98,12 +105,6 @@ internal sealed class TableDraft
     /// <summary>The rules of a chain, in chain order.</summary>
     public IReadOnlyList<Rule> RulesOf(ChainDraft c)
         => c.OwnRules is { } own ? own : c.RuleCount == 0 ? Array.Empty<Rule>() : new ArraySegment<Rule>(_runs, c.RuleStart, c.RuleCount);
-
-    private ChainDraft Chain(string name)
-    {
-        if (!_chains.TryGetValue(name, out var c)) { c = new ChainDraft(name); _chains.Add(name, c); }
-        return c;
-    }
 
     /// <summary>A chain whose rules do not come together (or that had an "-I") keeps its own list from then on.</summary>
     private List<Rule> OwnList(ChainDraft c)
