@@ -400,12 +400,12 @@ public static class SaveParser
                 {
                     if (first + 1 >= _tokens.Count) { diags.Error(cmdAt, $"{cmd.ToString()} needs a chain name"); return; }
                     var ct = _tokens[first + 1];
-                    var chain = _pool.Get(text.AsSpan(ct.Start, ct.Length));
                     int next = first + 2;
                     if (cmd[1] == 'I' && next < _tokens.Count && int.TryParse(text.AsSpan(_tokens[next].Start, _tokens[next].Length), out _)) next++;
                     var draft = Target(line);
                     if (draft is null) return;
                     draft.RulesStarted = true;
+                    var chain = draft.Named(text.AsSpan(ct.Start, ct.Length)).Name;
                     var rule = _ruleParser!.Parse(text, _tokens, next, chain, ct.Column, line, counters);
                     if (cmd[1] == 'I') draft.Insert(rule);
                     else draft.Append(rule);
@@ -469,10 +469,10 @@ public static class SaveParser
                     diags.Warning(line.At(col), $"table {t.Name()} appears a second time (first at line {d.Header?.Number}); iptables-restore would replace the first with this one");
             _current = new TableDraft { Name = t, Header = line };
             // iptables-save writes a table's chain declarations right after its header: counted ahead, the chain
-            // dictionary, lists and the string pool are made once at their size instead of growing through every size
+            // dictionary and lists are made once at their size instead of growing through every size
             // on the way (which allocated about twice the final size: 6 MB of 65 for a 10,000-service kube-proxy dump)
             int declarations = DeclarationsAfter(line);
-            if (declarations > 16) { _current.Reserve(declarations); _pool.Reserve(declarations); }
+            if (declarations > 16) _current.Reserve(declarations);
             _drafts.Add(_current);
             _items.Add(_current);
         }
@@ -525,14 +525,14 @@ public static class SaveParser
         private void AddDeclaration(SourceLine line, ReadOnlySpan<char> nameSpan, ReadOnlySpan<char> policyText, Counters? counters, int column)
         {
             var at = line.At(column);
-            var name = _pool.Get(nameSpan);
-            if (name.Length == 0) { diags.Error(at, "empty chain name"); return; }
-            if (name.Length > MaxChainName) diags.Error(at, $"chain name \"{Values.Trunc(name)}\" is {name.Length} characters long; the limit is {MaxChainName}");
+            if (nameSpan.Length == 0) { diags.Error(at, "empty chain name"); return; }
             var draft = _current;
             // In a headerless paste, a declaration after rules, or a repeated name, starts the next table's block.
-            if (draft is { Headerless: true } && (draft.RulesStarted || draft.IsDeclared(name))) { _current = null; draft = null; }
+            if (draft is { Headerless: true } && (draft.RulesStarted || draft.Find(nameSpan) is { IsDeclared: true })) { _current = null; draft = null; }
             draft ??= Target(line)!;
-            var chain = draft.Named(name);
+            var chain = draft.Named(nameSpan);
+            var name = chain.Name;
+            if (name.Length > MaxChainName) diags.Error(at, $"chain name \"{Values.Trunc(name)}\" is {name.Length} characters long; the limit is {MaxChainName}");
             if (chain.IsDeclared) { diags.Error(at, $"chain {name} is declared twice in table {draft.Name?.Name() ?? "?"}"); return; }
             Policy policy;
             bool builtin = Hooks.TryParseChain(name, out _);

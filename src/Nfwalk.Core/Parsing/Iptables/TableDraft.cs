@@ -27,7 +27,15 @@ internal sealed class TableDraft
     public readonly List<ChainDraft> Declarations = new();
     /// <summary>The chains that have rules, in the order of their first rule.</summary>
     public readonly List<ChainDraft> ChainOrder = new();
-    private readonly Dictionary<string, ChainDraft> _chains = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChainDraft> _chains;
+    private readonly Dictionary<string, ChainDraft>.AlternateLookup<ReadOnlySpan<char>> _byText;
+    private ChainDraft? _lastNamed;
+
+    public TableDraft()
+    {
+        _chains = new(StringComparer.Ordinal);
+        _byText = _chains.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     // the rules of the chains whose rules came together, chain after chain; RuleStart/RuleCount of a chain point in here
     private Rule[] _runs = [];
@@ -51,7 +59,25 @@ internal sealed class TableDraft
 
     public ChainDraft? Find(string name) => _chains.GetValueOrDefault(name);
 
-    public bool IsDeclared(string name) => _chains.TryGetValue(name, out var c) && c.IsDeclared;
+    public ChainDraft? Find(ReadOnlySpan<char> name) => _byText.TryGetValue(name, out var c) ? c : null;
+
+    /// <summary>
+    /// The chain named by that text, made (neither declared nor with rules) when it is new. Chain names are not pooled: the
+    /// chain's own <see cref="ChainDraft.Name"/> is the one string of the name in this table (a pool as well cost a
+    /// second lookup, in a second large table, per declaration). A rule line names the chain of the line before it
+    /// nearly always, so that one is compared first.
+    /// </summary>
+    public ChainDraft Named(ReadOnlySpan<char> name)
+    {
+        if (_lastNamed is { } last && name.SequenceEqual(last.Name)) return last;
+        if (!_byText.TryGetValue(name, out var c))
+        {
+            var s = name.ToString();
+            c = new ChainDraft(s);
+            _chains.Add(s, c);
+        }
+        return _lastNamed = c;
+    }
 
     /// <summary>The chain of that name, made (neither declared nor with rules) when it is new: one hash lookup either way.</summary>
     public ChainDraft Named(string name)
@@ -71,8 +97,9 @@ internal sealed class TableDraft
     public void Append(Rule r)
     {
         if (Headerless) (_fileOrder ??= new()).Add(r);
-        // a dump lists each chain's rules together and chain names are pooled: look a name up only when it changes
-        var c = _last is { } last && ReferenceEquals(last.Name, r.ChainName) ? last : Named(r.ChainName);
+        // a dump lists each chain's rules together: look a name up only when it changes (the second parsing thread's
+        // rules name their chain with a string of their own, so the names are compared, not their references)
+        var c = _last is { } last && string.Equals(last.Name, r.ChainName) ? last : Named(r.ChainName);
         _last = c;
         if (c.RuleCount == 0) ChainOrder.Add(c);
         if (c.OwnRules is null && (c.RuleCount == 0 || c.RuleStart + c.RuleCount == _runsLength))
