@@ -9,7 +9,7 @@ using Nfwalk.Tests.Support;
 namespace Nfwalk.Tests.Parsing;
 
 /// <summary>
-/// The two-thread parse (a second thread parses the rule lines of the file's second part) gives exactly what the
+/// The two-thread parse (the rule lines parsed ahead, piece by piece, by a second thread and the builder's) gives exactly what the
 /// sequential parse gives: printed ruleset, model (tables, inferred names of headerless fragments, chains, rules with
 /// their lines and numbers), every diagnostic with its file:line:column in the same order, and what validation says.
 /// </summary>

@@ -18,7 +18,7 @@ public sealed record ParseResult(Ruleset Ruleset, IReadOnlyList<Diagnostic> Diag
 /// (-N/-P/-I lines), and headerless fragments such as "iptables-save | grep X". A bad line is reported with
 /// file:line:column and skipped; the rest of the file is still read.
 /// </summary>
-public static class SaveParser
+public static partial class SaveParser
 {
     public const int MaxChainName = 28;
 
@@ -102,10 +102,10 @@ public static class SaveParser
     public static ParseResult Parse(string text, string fileName = "<input>", IpFamily? family = null, bool? parallel = null)
     {
         bool par = parallel ?? UsesTwoThreads(text.Length);
-        return ParseSplit(text, fileName, family, par ? ParallelSplit(text, parallel == true ? 0.5 : SplitFraction) : -1);
+        return ParseSplit(text, fileName, family, par ? 0 : -1);
     }
 
-    /// <summary>For the equivalence tests: the two-thread parse with the second thread starting at the first line start at or after <paramref name="fraction"/> of the text.
+    /// <summary>For the equivalence tests: the two-thread parse with the rules parsed ahead from the first line start at or after <paramref name="fraction"/> of the text.
     /// <paramref name="startSecondThread"/> false: as when the thread pool never gets to the second thread's work.</summary>
     internal static ParseResult ParseSplitAt(string text, string fileName, double fraction, bool startSecondThread = true)
         => ParseSplit(text, fileName, null, ParallelSplit(text, fraction), startSecondThread);
@@ -120,16 +120,11 @@ public static class SaveParser
         return new ParseResult(builder.Result(), diags.Items);
     }
 
-    /// <summary>
-    /// Fraction of the text the calling thread parses itself before it takes the second thread's rules: it also does all
-    /// the sequential work (declarations, chains, tables), so it gets less than half of the rule lines.
-    /// </summary>
-    internal static double SplitFraction = double.TryParse(Environment.GetEnvironmentVariable("NFWALK_PARSE_SPLIT"), NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && f > 0 && f < 1 ? f : 0.42;
-
-    /// <summary>The start of the line where the second thread begins, or -1 for no split.</summary>
+    /// <summary>The start of the first line at or after <paramref name="fraction"/> of the text (0 for 0), or -1 for none.</summary>
     private static int ParallelSplit(string text, double fraction)
     {
         int at = (int)(text.Length * fraction);
+        if (at == 0) return 0;
         if (at < 0 || at >= text.Length) return -1;
         int nl = text.IndexOf('\n', at);
         return nl < 0 || nl + 1 >= text.Length ? -1 : nl + 1;
@@ -155,121 +150,6 @@ public static class SaveParser
         return IpFamily.V4;
     }
 
-    /// <summary>A rule line parsed by the second thread: where it starts, the rule, and the diagnostics its parse gave (null: none).</summary>
-    private readonly record struct PreParsedRule(int Offset, Rule Rule, bool Insert, Diagnostic[]? Diagnostics);
-
-    /// <summary>
-    /// The second thread of a parallel parse: from a line start to the end of the text, parses every line that the
-    /// sequential parser would hand to <see cref="RuleParser"/> ("-A"/"-I" lines that pass the same checks, in the same
-    /// order), with its own parser, string pool and diagnostics. Lines it does not take — and their diagnostics — are
-    /// left to the builder, which also drops what it parsed inside a skipped table. Only pure checks are made here: no
-    /// table state. Each parsed rule is published as soon as it is made, so the builder takes them while this thread is
-    /// still parsing the rest (<see cref="TryGet"/>).
-    /// </summary>
-    private sealed class ChunkParser(SourceFile file, IpFamily family, int chunkLength)
-    {
-        private const int BlockShift = 12, BlockMask = (1 << BlockShift) - 1;
-        // entries in blocks that never move, so the builder can read published ones while more are written; an entry
-        // needs a line of at least "-A X" and its newline, so chunkLength / 2 entries is more than can ever come
-        private readonly PreParsedRule[]?[] _blocks = new PreParsedRule[]?[((chunkLength / 2) >> BlockShift) + 2];
-        private int _published;   // entries the builder may read (written with release, read with acquire)
-        private volatile bool _done;
-        private readonly DiagnosticBag Diags = new();
-
-        /// <summary>Entry <paramref name="k"/>, waiting for the second thread if it has not got that far; false when it finished with fewer.</summary>
-        public bool TryGet(int k, out PreParsedRule entry)
-        {
-            var spin = new SpinWait();
-            while (true)
-            {
-                if (Volatile.Read(ref _published) > k) { entry = _blocks[k >> BlockShift]![k & BlockMask]; return true; }
-                if (_done)
-                {
-                    if (Volatile.Read(ref _published) > k) continue;
-                    entry = default; return false;
-                }
-                spin.SpinOnce(sleep1Threshold: -1); // yield, never sleep a millisecond: the wait is for a rule or two
-            }
-        }
-
-        private void Publish(in PreParsedRule entry)
-        {
-            int n = _published;
-            var block = _blocks[n >> BlockShift] ??= new PreParsedRule[1 << BlockShift];
-            block[n & BlockMask] = entry;
-            Volatile.Write(ref _published, n + 1);
-        }
-
-        private int _state; // 0 not started, 1 started, 2 given up by the builder before it started
-
-        public void Run(int pos, int lineNo)
-        {
-            try { if (Interlocked.CompareExchange(ref _state, 1, 0) == 0) RunLines(pos, lineNo); }
-            finally { _done = true; } // also when this thread fails: the builder then parses the remaining lines itself
-        }
-
-        /// <summary>
-        /// Called when the builder reaches the split: if the second thread has not even started (a busy thread pool), it
-        /// never will, and the builder parses everything itself rather than wait.
-        /// </summary>
-        public bool StartedOrGiveUp()
-        {
-            int was = Interlocked.CompareExchange(ref _state, 2, 0);
-            if (was == 0) _done = true;
-            return was == 1;
-        }
-
-        private void RunLines(int pos, int lineNo)
-        {
-            var pool = new StringPool();
-            var parser = new RuleParser(Diags, pool, family);
-            var tokens = new List<Token>(32);
-            string text = file.Text;
-            var lines = new LineCursor(file, pos, lineNo);
-            while (lines.Next(out var line)) TryRule(text, line, parser, pool, tokens);
-        }
-
-        // the checks of Builder.ParseLine in its order, up to the RuleParser call; any other outcome leaves the line alone
-        private void TryRule(string text, SourceLine line, RuleParser parser, StringPool pool, List<Token> tokens)
-        {
-            int s = line.Offset, e = line.Offset + line.Length;
-            while (s < e && (text[s] == ' ' || text[s] == '\t')) s++;
-            if (s == e) return;
-            char c = text[s];
-            if (c == '#' || Builder.HasBinary(text, s, e) || c == '*' || c == ':') return;
-            if (text.AsSpan(s, e - s).TrimEnd().SequenceEqual("COMMIT")) return;
-            Counters? counters = null;
-            if (c == '[')
-            {
-                int close = text.IndexOf(']', s, e - s);
-                if (close < 0 || !Builder.TryCounters(text.AsSpan(s + 1, close - s - 1), out var ct)) return;
-                counters = ct;
-                s = close + 1;
-                while (s < e && (text[s] == ' ' || text[s] == '\t')) s++;
-            }
-            if (!LineLexer.Split(text, line.Offset, e - line.Offset, tokens, out _)) return;
-            int first = 0;
-            while (first < tokens.Count && tokens[first].Start < s) first++;
-            if (first >= tokens.Count) return;
-            var cmd = text.AsSpan(tokens[first].Start, tokens[first].Length);
-            if (cmd is not ("-A" or "--append" or "-I" or "--insert")) return;
-            if (first + 1 >= tokens.Count) return;
-            var chainTok = tokens[first + 1];
-            var chain = pool.Get(text.AsSpan(chainTok.Start, chainTok.Length));
-            int next = first + 2;
-            if (cmd[1] == 'I' && next < tokens.Count && int.TryParse(text.AsSpan(tokens[next].Start, tokens[next].Length), out _)) next++;
-            int d0 = Diags.Items.Count;
-            var rule = parser.Parse(text, tokens, next, chain, chainTok.Column, line, counters);
-            Diagnostic[]? ds = null;
-            if (Diags.Items.Count > d0)
-            {
-                ds = new Diagnostic[Diags.Items.Count - d0];
-                for (int i = 0; i < ds.Length; i++) ds[i] = Diags.Items[d0 + i];
-            }
-            Publish(new PreParsedRule(line.Offset, rule, cmd[1] == 'I', ds));
-        }
-    }
-
     private sealed class Builder(SourceFile file, IpFamily family, DiagnosticBag diags)
     {
         private readonly List<object> _items = new();
@@ -279,15 +159,16 @@ public static class SaveParser
         private TableDraft? _current;
         private RuleParser? _ruleParser;
 
-        // the second thread's rules, in line order, and the next one not yet taken (parallel parse only)
-        private ChunkParser? _chunk;
-        private int _chunkNext;
+        // the rules parsed ahead (two-thread parse only), the piece of the line being read, the next rule of that piece
+        private PreParse? _ahead;
+        private int _piece = -1, _pieceNext;
+        private PreParsedRule[] _pieceRules = [];
         private PreParsedRule? _pre;
 
         /// <summary>
-        /// Reads every line in order. With <paramref name="split"/> ≥ 0 (the start of a line), a second thread parses the
-        /// rule lines from there on meanwhile (<see cref="ChunkParser"/>); when this thread reaches them it takes each
-        /// parsed rule and its diagnostics at the point where it would have parsed the line itself, so the model and the
+        /// Reads every line in order. With <paramref name="split"/> ≥ 0 (the start of a line), the rule lines from there
+        /// on are first parsed ahead on two threads (<see cref="PreParse"/>); reading them, this thread takes each parsed
+        /// rule and its diagnostics at the point where it would have parsed the line itself, so the model and the
         /// diagnostics (text, location, order) are those of the sequential parse.
         /// </summary>
         public void Run(int split = -1, bool startSecondThread = true)
@@ -295,29 +176,22 @@ public static class SaveParser
             _ruleParser = new RuleParser(diags, _pool, family);
             string text = file.Text;
             Task? worker = null;
-            if (split > 0)
+            if (split >= 0)
             {
-                int linesBefore = text.AsSpan(0, split).Count('\n');
-                var chunk = new ChunkParser(file, family, text.Length - split);
-                _chunk = chunk;
-                var culture = CultureInfo.CurrentCulture; // number parsing on the second thread as on this one
-                worker = new Task(() => { CultureInfo.CurrentCulture = culture; chunk.Run(split, linesBefore); });
+                var ahead = _ahead = new PreParse(file, family, split);
+                worker = new Task(ahead.RunSecond);
                 if (startSecondThread) worker.Start(TaskScheduler.Default);
             }
             var lines = new LineCursor(file);
-            bool reached = false;
             try
             {
                 while (lines.Next(out var line))
                 {
-                    int pos = line.Offset;
-                    // from the split on, a line the second thread parsed is taken from it (it never skips ahead of a line:
-                    // its entries come in line order); any other line, rule or not, is read here as in the sequential parse
-                    if (worker is not null && pos >= split && !reached) { reached = true; _chunk!.StartedOrGiveUp(); }
-                    if (worker is not null && pos >= split && _chunk!.TryGet(_chunkNext, out var entry) && entry.Offset == pos)
+                    if (_ahead is { } a && line.Offset >= a.From)
                     {
-                        _pre = entry;
-                        _chunkNext++;
+                        int k = a.PieceOf(line.Offset, Math.Max(_piece, 0));
+                        if (k != _piece) { _piece = k; _pieceRules = a.Entry(k); _pieceNext = 0; }
+                        if (_pieceNext < _pieceRules.Length && _pieceRules[_pieceNext].Offset == line.Offset) _pre = _pieceRules[_pieceNext++];
                     }
                     ParseLine(line);
                     _pre = null;
@@ -325,11 +199,11 @@ public static class SaveParser
             }
             finally
             {
-                // never leave the second thread running past the parse, even when this one failed
-                if (worker is not null && !_chunk!.StartedOrGiveUp()) worker = null; // it never ran: nothing to wait for
-                if (worker is not null && !worker.IsCompleted) try { worker.Wait(); } catch (AggregateException) { }
+                // never leave the second thread running past the parse, even when this one failed; when it has not even
+                // started (a busy thread pool), this thread parsed every piece and there is nothing to wait for
+                if (_ahead is { } a && !a.WaitForSecond()) worker = null;
             }
-            worker?.GetAwaiter().GetResult(); // what the second thread threw (the lines after it were parsed here)
+            worker?.GetAwaiter().GetResult(); // what the second thread threw (the pieces it left were parsed here)
             if (_current is { Headerless: false } open)
                 diags.Error(new SourceLocation(file.Name, lines.LineNumber, 1), $"table {open.Name?.Name() ?? "?"} (line {open.Header?.Number}) has no COMMIT before the end of the file; iptables-restore would apply nothing of it");
         }

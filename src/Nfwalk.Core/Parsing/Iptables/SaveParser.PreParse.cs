@@ -1,0 +1,208 @@
+using System.Globalization;
+using Nfwalk.Diagnostics;
+using Nfwalk.Model;
+using Nfwalk.Model.Net;
+
+namespace Nfwalk.Parsing.Iptables;
+
+public static partial class SaveParser
+{
+    /// <summary>A rule line parsed ahead: where it starts, the rule, and the diagnostics its parse gave (null: none).</summary>
+    private readonly record struct PreParsedRule(int Offset, Rule Rule, bool Insert, Diagnostic[]? Diagnostics);
+
+    /// <summary>
+    /// The rule lines of a two-thread parse, parsed ahead of the builder. The text from a line start to its end is cut into
+    /// pieces at line starts. The second thread parses one piece after another, ahead of the builder; the builder reads
+    /// every line in order and takes each pre-parsed rule where it would have parsed the line itself. When it reaches a
+    /// piece that nobody has started, it parses that piece itself (the second thread carries on after it); when it
+    /// reaches the piece the second thread is parsing, it parses a later piece that nobody has started meanwhile. So
+    /// neither waits for the other for more than the end of a piece, whatever their speeds (on a shared machine the second core is
+    /// sometimes half as fast as the first, or busy; with a fixed split, the builder waited for it).
+    /// Only lines that the sequential parser would hand to <see cref="RuleParser"/> are parsed ahead ("-A"/"-I" lines
+    /// that pass the same checks), each thread with its own parser, string pool and diagnostics, and without table state;
+    /// every other line, and what a rule in a skipped table gave, is the builder's.
+    /// </summary>
+    private sealed class PreParse
+    {
+        private readonly SourceFile _file;
+        private readonly IpFamily _family;
+        private readonly CultureInfo _culture = CultureInfo.CurrentCulture; // numbers parsed ahead as on the builder's thread
+        private readonly int[] _start;        // piece k is [_start[k], _start[k + 1])
+        private readonly int[] _linesBefore;  // lines before piece k
+        private readonly int[] _state;        // 0 free, 1 being parsed, 2 done
+        private readonly PreParsedRule[][] _entries;
+
+        public PreParse(SourceFile file, IpFamily family, int from)
+        {
+            _file = file; _family = family;
+            string text = file.Text;
+            // about 256 pieces: a wait for the other thread's piece is short, and a piece is worth a claim
+            int size = Math.Max(512, (text.Length - from) / 256);
+            var starts = new List<int> { from };
+            var lines = new List<int> { text.AsSpan(0, from).Count('\n') };
+            for (int at = from + size; at < text.Length;)
+            {
+                int nl = text.IndexOf('\n', at);
+                if (nl < 0 || nl + 1 >= text.Length) break;
+                lines.Add(lines[^1] + text.AsSpan(starts[^1], nl + 1 - starts[^1]).Count('\n'));
+                starts.Add(nl + 1);
+                at = nl + 1 + size;
+            }
+            starts.Add(text.Length);
+            _start = starts.ToArray();
+            _linesBefore = lines.ToArray();
+            _state = new int[_linesBefore.Length];
+            _entries = new PreParsedRule[_linesBefore.Length][];
+        }
+
+        public int Pieces => _state.Length;
+        public int From => _start[0];
+
+        /// <summary>The piece a line start at or after <see cref="From"/> is in (pieces are asked for in increasing order).</summary>
+        public int PieceOf(int offset, int hint)
+        {
+            while (hint + 1 < Pieces && offset >= _start[hint + 1]) hint++;
+            return hint;
+        }
+
+        private int _second;             // 0 not started, 1 started, 2 given up by the builder before it started
+        private volatile bool _secondDone;
+        private int _builderAt = -1;     // the piece the builder is reading: the second thread goes on after it
+
+        /// <summary>The second thread: the pieces ahead of the builder, one after another, skipping those it took.</summary>
+        public void RunSecond()
+        {
+            if (Interlocked.CompareExchange(ref _second, 1, 0) != 0) return;
+            try
+            {
+                CultureInfo.CurrentCulture = _culture;
+                var parser = new PieceParser(_file, _family);
+                for (int k = 0; k < Pieces; k++)
+                {
+                    k = Math.Max(k, Volatile.Read(ref _builderAt) + 1);
+                    if (k < Pieces) TryParse(k, parser);
+                }
+            }
+            finally { _secondDone = true; }
+        }
+
+        /// <summary>
+        /// Called by the builder when it has read every line: false when the second thread never started (a busy thread
+        /// pool: the builder parsed every piece itself, and the thread will find nothing to do); true when it started,
+        /// once it has finished.
+        /// </summary>
+        public bool WaitForSecond()
+        {
+            if (Interlocked.CompareExchange(ref _second, 2, 0) == 0) return false;
+            var spin = new SpinWait();
+            while (!_secondDone) spin.SpinOnce(sleep1Threshold: -1);
+            return true;
+        }
+
+        private bool TryParse(int k, PieceParser parser)
+        {
+            if (Interlocked.CompareExchange(ref _state[k], 1, 0) != 0) return false;
+            PreParsedRule[] entries = [];
+            try { entries = parser.Parse(_start[k], _start[k + 1], _linesBefore[k]); }
+            finally
+            {
+                // also when the parse failed: the builder then parses the piece's lines itself
+                _entries[k] = entries;
+                Volatile.Write(ref _state[k], 2);
+            }
+            return true;
+        }
+
+        private PieceParser? _builderParser;
+
+        /// <summary>
+        /// For the builder, reading piece <paramref name="k"/>: its rules in line order — parsed here and now when the second
+        /// thread has not started it, waited for while that thread is still parsing it.
+        /// </summary>
+        public PreParsedRule[] Entry(int k)
+        {
+            Volatile.Write(ref _builderAt, k);
+            var parser = _builderParser ??= new PieceParser(_file, _family);
+            if (TryParse(k, parser)) return _entries[k];
+            // the second thread is on it: rather than wait, parse a piece further on that nobody has started
+            _help = Math.Max(_help, k + 1);
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _state[k]) != 2)
+            {
+                while (_help < Pieces && Volatile.Read(ref _state[_help]) != 0) _help++;
+                if (_help < Pieces) TryParse(_help, parser);
+                else spin.SpinOnce(sleep1Threshold: -1); // nothing left to parse: the piece is nearly done
+            }
+            return _entries[k];
+        }
+
+        private int _help; // the builder's search for a piece nobody has started (only moves forward)
+    }
+
+    /// <summary>Parses the rule lines of one piece after another, for one thread (its parser, pool, tokens and diagnostics).</summary>
+    private sealed class PieceParser
+    {
+        private readonly SourceFile _file;
+        private readonly DiagnosticBag _diags = new();
+        private readonly StringPool _pool = new();
+        private readonly RuleParser _parser;
+        private readonly List<Token> _tokens = new(32);
+        private readonly List<PreParsedRule> _out = new(1024);
+
+        public PieceParser(SourceFile file, IpFamily family)
+        {
+            _file = file;
+            _parser = new RuleParser(_diags, _pool, family);
+        }
+
+        /// <summary>The rules of the lines that start in [<paramref name="from"/>, <paramref name="to"/>).</summary>
+        public PreParsedRule[] Parse(int from, int to, int linesBefore)
+        {
+            _out.Clear();
+            var lines = new LineCursor(_file, from, linesBefore);
+            while (lines.Next(out var line) && line.Offset < to) TryRule(_file.Text, line, _parser);
+            return _out.ToArray();
+        }
+
+        // the checks of Builder.ParseLine in its order, up to the RuleParser call; any other outcome leaves the line alone
+        private void TryRule(string text, SourceLine line, RuleParser parser)
+        {
+            int s = line.Offset, e = line.Offset + line.Length;
+            while (s < e && (text[s] == ' ' || text[s] == '\t')) s++;
+            if (s == e) return;
+            char c = text[s];
+            if (c == '#' || Builder.HasBinary(text, s, e) || c == '*' || c == ':') return;
+            if (text.AsSpan(s, e - s).TrimEnd().SequenceEqual("COMMIT")) return;
+            Counters? counters = null;
+            if (c == '[')
+            {
+                int close = text.IndexOf(']', s, e - s);
+                if (close < 0 || !Builder.TryCounters(text.AsSpan(s + 1, close - s - 1), out var ct)) return;
+                counters = ct;
+                s = close + 1;
+                while (s < e && (text[s] == ' ' || text[s] == '\t')) s++;
+            }
+            var tokens = _tokens;
+            if (!LineLexer.Split(text, line.Offset, e - line.Offset, tokens, out _)) return;
+            int first = 0;
+            while (first < tokens.Count && tokens[first].Start < s) first++;
+            if (first >= tokens.Count) return;
+            var cmd = text.AsSpan(tokens[first].Start, tokens[first].Length);
+            if (cmd is not ("-A" or "--append" or "-I" or "--insert")) return;
+            if (first + 1 >= tokens.Count) return;
+            var chainTok = tokens[first + 1];
+            var chain = _pool.Get(text.AsSpan(chainTok.Start, chainTok.Length));
+            int next = first + 2;
+            if (cmd[1] == 'I' && next < tokens.Count && int.TryParse(text.AsSpan(tokens[next].Start, tokens[next].Length), out _)) next++;
+            int d0 = _diags.Items.Count;
+            var rule = parser.Parse(text, tokens, next, chain, chainTok.Column, line, counters);
+            Diagnostic[]? ds = null;
+            if (_diags.Items.Count > d0)
+            {
+                ds = new Diagnostic[_diags.Items.Count - d0];
+                for (int i = 0; i < ds.Length; i++) ds[i] = _diags.Items[d0 + i];
+            }
+            _out.Add(new PreParsedRule(line.Offset, rule, cmd[1] == 'I', ds));
+        }
+    }
+}
