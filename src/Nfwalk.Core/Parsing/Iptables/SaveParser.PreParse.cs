@@ -38,21 +38,35 @@ public static partial class SaveParser
             string text = file.Text;
             // about 256 pieces: a wait for the other thread's piece is short, and a piece is worth a claim
             int size = Math.Max(512, (text.Length - from) / 256);
-            var starts = new List<int> { from };
-            var lines = new List<int> { text.AsSpan(0, from).Count('\n') };
+            var starts = new List<int>(260) { from };
             for (int at = from + size; at < text.Length;)
             {
                 int nl = text.IndexOf('\n', at);
                 if (nl < 0 || nl + 1 >= text.Length) break;
-                lines.Add(lines[^1] + text.AsSpan(starts[^1], nl + 1 - starts[^1]).Count('\n'));
                 starts.Add(nl + 1);
                 at = nl + 1 + size;
             }
             starts.Add(text.Length);
             _start = starts.ToArray();
-            _linesBefore = lines.ToArray();
+            _linesBefore = new int[_start.Length - 1];
             _state = new int[_linesBefore.Length];
             _entries = new PreParsedRule[_linesBefore.Length][];
+        }
+
+        // the lines before each piece, counted by the second thread first thing (the builder, which reads every line,
+        // knows the count for the piece it is at; it needs the others only to parse pieces ahead)
+        private volatile bool _counted;
+
+        private void CountLines()
+        {
+            string text = _file.Text;
+            int lines = text.AsSpan(0, _start[0]).Count('\n');
+            for (int k = 0; k < _linesBefore.Length; k++)
+            {
+                _linesBefore[k] = lines;
+                lines += text.AsSpan(_start[k], _start[k + 1] - _start[k]).Count('\n');
+            }
+            _counted = true;
         }
 
         public int Pieces => _state.Length;
@@ -76,11 +90,12 @@ public static partial class SaveParser
             try
             {
                 CultureInfo.CurrentCulture = _culture;
+                CountLines();
                 var parser = new PieceParser(_file, _family);
                 for (int k = 0; k < Pieces; k++)
                 {
                     k = Math.Max(k, Volatile.Read(ref _builderAt) + 1);
-                    if (k < Pieces) TryParse(k, parser);
+                    if (k < Pieces) TryParse(k, parser, _linesBefore[k]);
                 }
             }
             finally { _secondDone = true; }
@@ -99,11 +114,11 @@ public static partial class SaveParser
             return true;
         }
 
-        private bool TryParse(int k, PieceParser parser)
+        private bool TryParse(int k, PieceParser parser, int linesBefore)
         {
             if (Interlocked.CompareExchange(ref _state[k], 1, 0) != 0) return false;
             PreParsedRule[] entries = [];
-            try { entries = parser.Parse(_start[k], _start[k + 1], _linesBefore[k]); }
+            try { entries = parser.Parse(_start[k], _start[k + 1], linesBefore); }
             finally
             {
                 // also when the parse failed: the builder then parses the piece's lines itself
@@ -116,21 +131,22 @@ public static partial class SaveParser
         private PieceParser? _builderParser;
 
         /// <summary>
-        /// For the builder, reading piece <paramref name="k"/>: its rules in line order — parsed here and now when the second
-        /// thread has not started it, waited for while that thread is still parsing it.
+        /// For the builder, reading piece <paramref name="k"/>, which has <paramref name="linesBefore"/> lines before it: its
+        /// rules in line order — parsed here and now when the second thread has not started it, waited for while that
+        /// thread is still parsing it.
         /// </summary>
-        public PreParsedRule[] Entry(int k)
+        public PreParsedRule[] Entry(int k, int linesBefore)
         {
             Volatile.Write(ref _builderAt, k);
             var parser = _builderParser ??= new PieceParser(_file, _family);
-            if (TryParse(k, parser)) return _entries[k];
+            if (TryParse(k, parser, linesBefore)) return _entries[k];
             // the second thread is on it: rather than wait, parse a piece further on that nobody has started
             _help = Math.Max(_help, k + 1);
             var spin = new SpinWait();
             while (Volatile.Read(ref _state[k]) != 2)
             {
                 while (_help < Pieces && Volatile.Read(ref _state[_help]) != 0) _help++;
-                if (_help < Pieces) TryParse(_help, parser);
+                if (_help < Pieces && _counted) TryParse(_help, parser, _linesBefore[_help]);
                 else spin.SpinOnce(sleep1Threshold: -1); // nothing left to parse: the piece is nearly done
             }
             return _entries[k];

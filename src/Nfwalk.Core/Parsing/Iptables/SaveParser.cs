@@ -190,7 +190,7 @@ public static partial class SaveParser
                     if (_ahead is { } a && line.Offset >= a.From)
                     {
                         int k = a.PieceOf(line.Offset, Math.Max(_piece, 0));
-                        if (k != _piece) { _piece = k; _pieceRules = a.Entry(k); _pieceNext = 0; }
+                        if (k != _piece) { _piece = k; _pieceRules = a.Entry(k, lines.LineNumber - 1); _pieceNext = 0; }
                         if (_pieceNext < _pieceRules.Length && _pieceRules[_pieceNext].Offset == line.Offset) _pre = _pieceRules[_pieceNext++];
                     }
                     ParseLine(line);
