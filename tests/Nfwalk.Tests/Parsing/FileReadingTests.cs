@@ -45,4 +45,20 @@ public class FileReadingTests
     }
 
     [Fact] public void Empty_file() => SameAsReadAllText([]);
+
+    // files of 4 MB or more are read in two halves, the second on another thread
+    [Fact] public void Ascii_dump_read_in_two_halves() => SameAsReadAllText(Dump(70_000, "two halves"));
+
+    [Fact]
+    public void Non_ascii_in_either_half_of_a_big_file()
+    {
+        var bytes = Dump(70_000, "x");
+        Assert.True(bytes.Length >= 4 << 20);
+        foreach (var at in new[] { bytes.Length / 4, bytes.Length / 2 - 1, bytes.Length / 2, bytes.Length / 2 + 1, bytes.Length - 3 })
+        {
+            var copy = (byte[])bytes.Clone();
+            copy[at] = 0xE9; // an invalid UTF-8 byte: the reader falls back to the decoder
+            SameAsReadAllText(copy);
+        }
+    }
 }
