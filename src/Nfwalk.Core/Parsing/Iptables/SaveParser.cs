@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using Nfwalk.Diagnostics;
+using Nfwalk.Hosting;
 using Nfwalk.Model;
 using Nfwalk.Model.Net;
 
@@ -63,8 +64,7 @@ public static partial class SaveParser
     /// <summary>
     /// The whole file when it is exactly <paramref name="length"/> bytes of ASCII; null otherwise. The string's memory is
     /// fresh from the kernel, and writing it first is what costs (a page fault per page, 2/3 of the time of reading a 16 MB
-    /// dump in a new process): a large file's second half is read and widened on a second thread meanwhile (or by this
-    /// one, after its own half, if the thread pool has not started it).
+    /// dump in a new process): a large file's halves are read and widened on two threads (<see cref="TwoThreads"/>).
     /// </summary>
     private static string? TryReadAscii(Microsoft.Win32.SafeHandles.SafeFileHandle handle, int length)
     {
@@ -75,14 +75,15 @@ public static partial class SaveParser
         var text = new string('\0', length); // allocated, not written: the widening below is the first to touch its pages
         var chars = MemoryMarshal.AsMemory(text.AsMemory()); // filled here before anyone else sees it, as string.Create does
         Ascii.ToUtf16(buffer.AsSpan(0, first), chars.Span, out _);
-        int half = length >= TwoThreadRead && Environment.ProcessorCount >= 2 ? Math.Max(first, length / 2) : length;
-        int claimed = 0;
-        Task<bool>? second = half < length
-            ? Task.Run(() => Interlocked.Exchange(ref claimed, 1) != 0 || ReadAscii(handle, chars, half, length, new byte[1 << 16]))
-            : null;
-        bool ok = ReadAscii(handle, chars, first, half, buffer);
-        if (second is not null)
-            ok &= Interlocked.Exchange(ref claimed, 1) == 0 ? ReadAscii(handle, chars, half, length, buffer) : second.GetAwaiter().GetResult();
+        bool ok;
+        if (length >= TwoThreadRead && length / 2 > first)
+        {
+            bool ok1 = false, ok2 = false;
+            int half = length / 2;
+            TwoThreads.Run(() => ok1 = ReadAscii(handle, chars, first, half, buffer), () => ok2 = ReadAscii(handle, chars, half, length, new byte[1 << 16]));
+            ok = ok1 && ok2;
+        }
+        else ok = ReadAscii(handle, chars, first, length, buffer);
         if (ok && RandomAccess.Read(handle, buffer.AsSpan(0, 1), length) != 0) ok = false; // the file grew
         return ok ? text : null;
     }
