@@ -88,4 +88,35 @@ public class ValidationTests
         var d = RulesetValidator.Validate(r.Ruleset, new HashSet<string> { "other" });
         Assert.Contains(d, x => x.Severity == Severity.Error && x.Message.Contains("\"nope\" does not exist"));
     }
+
+    [Fact]
+    public void A_large_table_checked_on_two_threads_reports_every_problem_in_line_order()
+    {
+        // more rules than RulesetValidator.TwoThreadRules: the chains are checked in two halves; a bad jump and a bad
+        // target every 997 rules, in chains of both halves, and each must come out once, in the order of the lines
+        var sb = new System.Text.StringBuilder("*nat\n:PREROUTING ACCEPT [0:0]\n");
+        int chains = 500, per = 100;
+        for (int c = 0; c < chains; c++) sb.Append($":C{c} - [0:0]\n");
+        sb.Append("-A PREROUTING -j C0\n");
+        var expected = new List<int>();
+        int line = 2 + chains + 1;
+        for (int c = 0; c < chains; c++)
+            for (int r = 0; r < per; r++)
+            {
+                line++;
+                int n = c * per + r;
+                if (r == per - 1 && c + 1 < chains) sb.Append($"-A C{c} -j C{c + 1}\n"); // every chain reached from PREROUTING
+                else if (n % 997 == 5) { sb.Append($"-A C{c} -j NOSUCH{n}\n"); expected.Add(line); }
+                else if (n % 997 == 500) { sb.Append($"-A C{c} -j SNAT --to-source 1.2.3.4\n"); expected.Add(line); }
+                else sb.Append($"-A C{c} -s 10.{n / 65536}.{n / 256 % 256}.{n % 256}/32 -j RETURN\n");
+            }
+        sb.Append("COMMIT\n");
+        Assert.True(chains * per >= RulesetValidator.TwoThreadRules);
+        var parsed = SaveParser.Parse(sb.ToString(), "big.rules");
+        Assert.Empty(parsed.Diagnostics);
+        var errors = RulesetValidator.Validate(parsed.Ruleset).Where(d => d.Severity == Severity.Error).ToList();
+        Assert.Equal(expected, errors.Select(d => d.Location.Line).ToList());
+        Assert.Contains(errors, d => d.Message.Contains("NOSUCH") && d.Location.Line > line / 2);
+        Assert.Contains(errors, d => d.Message.Contains("SNAT target is only usable from INPUT/POSTROUTING") && d.Location.Line > line / 2);
+    }
 }

@@ -1,3 +1,4 @@
+using Nfwalk.Hosting;
 using Nfwalk.Model;
 using Nfwalk.Model.Targets;
 
@@ -52,13 +53,11 @@ public sealed class ChainGraph
         if (count != nodeChains.Length) Array.Resize(ref nodeChains, count);
         _chains = nodeChains;
         _callee = new int[ruleCount];
-        for (int ci = 0; ci < chains.Count; ci++)
-        {
-            var rules = chains[ci].Rules;
-            int at = _ruleStart[ci];
-            for (int i = 0; i < rules.Count; i++)
-                _callee[at + i] = rules[i].Target is JumpTarget j && _index.TryGetValue(j.Chain, out var t) ? t : -1;
-        }
+        // one name lookup per jump, in a table of all the chains: most of the graph's time on a large table, so a large
+        // one has each half of its chains resolved on one thread (the name table is only read from here on)
+        int mid = ruleCount >= RulesetValidator.TwoThreadRules ? ChainAtHalfTheRules() : chains.Count;
+        if (mid < chains.Count) TwoThreads.Run(() => ResolveJumps(0, mid), () => ResolveJumps(mid, chains.Count));
+        else ResolveJumps(0, chains.Count);
         _names = new string[count];
         _edgeStart = new int[count + 1];
         // at most one jump per rule: the array is kept with its unused end rather than copied to the exact size
@@ -93,6 +92,29 @@ public sealed class ChainGraph
             }
         }
         Loops = FindLoops();
+    }
+
+    /// <summary>Rules in the table.</summary>
+    public int RuleCount => _ruleStart[^1];
+
+    /// <summary>The position of the first chain from which on the table's chains hold at most half of its rules.</summary>
+    public int ChainAtHalfTheRules()
+    {
+        int half = RuleCount / 2, ci = Array.BinarySearch(_ruleStart, half);
+        return Math.Min(ci >= 0 ? ci : ~ci, Table.Chains.Count);
+    }
+
+    /// <summary>The node each rule of the chains at [<paramref name="from"/>, <paramref name="to"/>) jumps or goes to (-1: not a jump, or no such chain).</summary>
+    private void ResolveJumps(int from, int to)
+    {
+        var chains = Table.Chains;
+        for (int ci = from; ci < to; ci++)
+        {
+            var rules = chains[ci].Rules;
+            int at = _ruleStart[ci];
+            for (int i = 0; i < rules.Count; i++)
+                _callee[at + i] = rules[i].Target is JumpTarget j && _index.TryGetValue(j.Chain, out var t) ? t : -1;
+        }
     }
 
     public Chain? this[string name] => _index.TryGetValue(name, out var n) ? _chains[n] : null;

@@ -1,4 +1,5 @@
 using Nfwalk.Diagnostics;
+using Nfwalk.Hosting;
 using Nfwalk.Model;
 using Nfwalk.Model.Matches;
 using Nfwalk.Model.Targets;
@@ -19,12 +20,43 @@ public static class RulesetValidator
         return diags.Items;
     }
 
+    /// <summary>A table with at least this many rules has them checked on two threads (each half of its chains on one).</summary>
+    internal const int TwoThreadRules = 40_000;
+
     private static void ValidateTable(Table table, DiagnosticBag diags, ISet<string>? knownSets)
     {
         var g = new ChainGraph(table);
+        var chains = table.Chains;
+        int mid = g.RuleCount >= TwoThreadRules ? g.ChainAtHalfTheRules() : chains.Count;
+        if (mid < chains.Count)
+        {
+            // the checks of one rule read the graph and the rule only: each half of the chains gets its own diagnostics,
+            // and they come out in chain order as from one pass
+            var second = new DiagnosticBag();
+            TwoThreads.Run(() => CheckRules(table, g, 0, mid, diags, knownSets), () => CheckRules(table, g, mid, chains.Count, second, knownSets));
+            diags.AddRange(second.Items);
+        }
+        else CheckRules(table, g, 0, chains.Count, diags, knownSets);
+        foreach (var loop in g.Loops)
+        {
+            var first = g[loop[0]]!;
+            var rule = first.Rules.FirstOrDefault(r => r.Target is JumpTarget jt && jt.Chain == loop[1]);
+            diags.Error(rule?.Target?.Location ?? first.Location, $"loop between user chains: {string.Join(" -> ", loop)}; the kernel refuses rulesets with loops");
+        }
+        foreach (var c in table.Chains.Where(c => c.IsBuiltin))
+        {
+            int depth = g.MaxDepth(c.Name);
+            if (depth > 15)
+                diags.Warning(c.Location, $"user chains are nested {depth} deep below {c.Name}; iptables-nft refuses more than 15 (\"Too many links\"), legacy iptables loads it");
+        }
+    }
+
+    /// <summary>The per-rule checks of the chains at positions [<paramref name="from"/>, <paramref name="to"/>) of the table.</summary>
+    private static void CheckRules(Table table, ChainGraph g, int from, int to, DiagnosticBag diags, ISet<string>? knownSets)
+    {
         var tname = table.Name.Name();
         var chains = table.Chains;
-        for (int ci = 0; ci < chains.Count; ci++)
+        for (int ci = from; ci < to; ci++)
         {
             var chain = chains[ci];
             var hooks = g.HooksOfChainAt(ci);
@@ -78,18 +110,6 @@ public static class RulesetValidator
                 if (t.IsUnknown)
                     diags.Info(t.Location, $"the {t.Name} target is not modelled by nfwalk: it is kept and printed back; walks report it and {(t.IsTerminating ? "stop there" : "assume it continues")}");
             }
-        }
-        foreach (var loop in g.Loops)
-        {
-            var first = g[loop[0]]!;
-            var rule = first.Rules.FirstOrDefault(r => r.Target is JumpTarget jt && jt.Chain == loop[1]);
-            diags.Error(rule?.Target?.Location ?? first.Location, $"loop between user chains: {string.Join(" -> ", loop)}; the kernel refuses rulesets with loops");
-        }
-        foreach (var c in table.Chains.Where(c => c.IsBuiltin))
-        {
-            int depth = g.MaxDepth(c.Name);
-            if (depth > 15)
-                diags.Warning(c.Location, $"user chains are nested {depth} deep below {c.Name}; iptables-nft refuses more than 15 (\"Too many links\"), legacy iptables loads it");
         }
     }
 }
