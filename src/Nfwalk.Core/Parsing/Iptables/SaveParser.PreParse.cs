@@ -7,8 +7,17 @@ namespace Nfwalk.Parsing.Iptables;
 
 public static partial class SaveParser
 {
-    /// <summary>A rule line parsed ahead: where it starts, the rule, and the diagnostics its parse gave (null: none).</summary>
-    private readonly record struct PreParsedRule(int Offset, Rule Rule, bool Insert, Diagnostic[]? Diagnostics);
+    /// <summary>
+    /// A line read ahead: where it starts, and either a rule (with "-I" or not, and the diagnostics its parse gave; null:
+    /// none) or a <see cref="PreDeclaration"/>.
+    /// </summary>
+    private readonly record struct PreParsedLine(int Offset, object Parsed, bool Insert, Diagnostic[]? Diagnostics);
+
+    /// <summary>
+    /// A well-formed ":NAME POLICY [p:b]" line read ahead: the chain it names, made but in no table yet (the builder adds
+    /// it, or finds the chain there already and drops this one), where its policy word is, and its counters.
+    /// </summary>
+    private sealed record PreDeclaration(ChainDraft Chain, int PolicyStart, int PolicyLength, Counters? Counters);
 
     /// <summary>
     /// The rule lines of a two-thread parse, parsed ahead of the builder. The text from a line start to its end is cut into
@@ -19,8 +28,8 @@ public static partial class SaveParser
     /// neither waits for the other for more than the end of a piece, whatever their speeds (on a shared machine the second core is
     /// sometimes half as fast as the first, or busy; with a fixed split, the builder waited for it).
     /// Only lines that the sequential parser would hand to <see cref="RuleParser"/> are parsed ahead ("-A"/"-I" lines
-    /// that pass the same checks), each thread with its own parser, string pool and diagnostics, and without table state;
-    /// every other line, and what a rule in a skipped table gave, is the builder's.
+    /// that pass the same checks), and chain declarations as far as they need no table, each thread with its own parser,
+    /// string pool and diagnostics; every other line, and what was read ahead in a skipped table, is the builder's.
     /// </summary>
     private sealed class PreParse
     {
@@ -30,7 +39,7 @@ public static partial class SaveParser
         private readonly int[] _start;        // piece k is [_start[k], _start[k + 1])
         private readonly int[] _linesBefore;  // lines before piece k
         private readonly int[] _state;        // 0 free, 1 being parsed, 2 done
-        private readonly PreParsedRule[][] _entries;
+        private readonly PreParsedLine[][] _entries;
 
         public PreParse(SourceFile file, IpFamily family, int from)
         {
@@ -50,7 +59,7 @@ public static partial class SaveParser
             _start = starts.ToArray();
             _linesBefore = new int[_start.Length - 1];
             _state = new int[_linesBefore.Length];
-            _entries = new PreParsedRule[_linesBefore.Length][];
+            _entries = new PreParsedLine[_linesBefore.Length][];
         }
 
         // the lines before each piece, counted by the second thread first thing (the builder, which reads every line,
@@ -117,7 +126,7 @@ public static partial class SaveParser
         private bool TryParse(int k, PieceParser parser, int linesBefore)
         {
             if (Interlocked.CompareExchange(ref _state[k], 1, 0) != 0) return false;
-            PreParsedRule[] entries = [];
+            PreParsedLine[] entries = [];
             try { entries = parser.Parse(_start[k], _start[k + 1], linesBefore); }
             finally
             {
@@ -135,7 +144,7 @@ public static partial class SaveParser
         /// rules in line order — parsed here and now when the second thread has not started it, waited for while that
         /// thread is still parsing it.
         /// </summary>
-        public PreParsedRule[] Entry(int k, int linesBefore)
+        public PreParsedLine[] Entry(int k, int linesBefore)
         {
             Volatile.Write(ref _builderAt, k);
             var parser = _builderParser ??= new PieceParser(_file, _family);
@@ -163,7 +172,7 @@ public static partial class SaveParser
         private readonly StringPool _pool = new();
         private readonly RuleParser _parser;
         private readonly List<Token> _tokens = new(32);
-        private readonly List<PreParsedRule> _out = new(1024);
+        private readonly List<PreParsedLine> _out = new(1024);
 
         public PieceParser(SourceFile file, IpFamily family)
         {
@@ -172,7 +181,7 @@ public static partial class SaveParser
         }
 
         /// <summary>The rules of the lines that start in [<paramref name="from"/>, <paramref name="to"/>).</summary>
-        public PreParsedRule[] Parse(int from, int to, int linesBefore)
+        public PreParsedLine[] Parse(int from, int to, int linesBefore)
         {
             _out.Clear();
             var lines = new LineCursor(_file, from, linesBefore);
@@ -187,7 +196,8 @@ public static partial class SaveParser
             while (s < e && (text[s] == ' ' || text[s] == '\t')) s++;
             if (s == e) return;
             char c = text[s];
-            if (c == '#' || Builder.HasBinary(text, s, e) || c == '*' || c == ':') return;
+            if (c == '#' || Builder.HasBinary(text, s, e) || c == '*') return;
+            if (c == ':') { TryDeclaration(text, line); return; }
             if (text.AsSpan(s, e - s).TrimEnd().SequenceEqual("COMMIT")) return;
             Counters? counters = null;
             if (c == '[')
@@ -218,7 +228,23 @@ public static partial class SaveParser
                 ds = new Diagnostic[_diags.Items.Count - d0];
                 for (int i = 0; i < ds.Length; i++) ds[i] = _diags.Items[d0 + i];
             }
-            _out.Add(new PreParsedRule(line.Offset, rule, cmd[1] == 'I', ds));
+            _out.Add(new PreParsedLine(line.Offset, rule, cmd[1] == 'I', ds));
+        }
+
+        // what Builder.Declare reads from the line before it looks at the table, when the line has no mistake
+        private void TryDeclaration(string text, SourceLine line)
+        {
+            var tokens = _tokens;
+            if (!LineLexer.Split(text, line.Offset, line.Length, tokens, out _) || tokens.Count < 2 || tokens[0].Length < 2) return;
+            Counters? counters = null;
+            if (tokens.Count >= 3)
+            {
+                var cs = text.AsSpan(tokens[2].Start, tokens[2].Length);
+                if (!(cs.Length >= 2 && cs[0] == '[' && cs[^1] == ']' && Builder.TryCounters(cs[1..^1], out var ct))) return;
+                counters = ct;
+            }
+            var chain = new ChainDraft(text.Substring(tokens[0].Start + 1, tokens[0].Length - 1));
+            _out.Add(new PreParsedLine(line.Offset, new PreDeclaration(chain, tokens[1].Start, tokens[1].Length, counters), false, null));
         }
     }
 }

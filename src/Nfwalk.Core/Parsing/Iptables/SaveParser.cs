@@ -182,8 +182,8 @@ public static partial class SaveParser
         // the rules parsed ahead (two-thread parse only), the piece of the line being read, the next rule of that piece
         private PreParse? _ahead;
         private int _piece = -1, _pieceNext;
-        private PreParsedRule[] _pieceRules = [];
-        private PreParsedRule? _pre;
+        private PreParsedLine[] _pieceRules = [];
+        private PreParsedLine? _pre;
 
         /// <summary>
         /// Reads every line in order. With <paramref name="split"/> ≥ 0 (the start of a line), the rule lines from there
@@ -249,13 +249,19 @@ public static partial class SaveParser
                 if (text.AsSpan(s, e - s).Trim().SequenceEqual("COMMIT")) { _current = null; }
                 return;
             }
+            // read ahead (two-thread parse): a declaration as the ":" case below reads it, or a rule as the "-A"/"-I" case parses it
+            if (_pre is { Parsed: PreDeclaration pd })
+            {
+                AddDeclaration(line, pd.Chain.Name, text.AsSpan(pd.PolicyStart, pd.PolicyLength), pd.Counters, col + 1, pd.Chain);
+                return;
+            }
             if (_pre is { } pre)
             {
-                // parsed by the second thread: what the "-A"/"-I" case below does, with its rule and diagnostics
+                // what the "-A"/"-I" case below does, with the rule and diagnostics read ahead
                 var target = Target(line)!;
                 target.RulesStarted = true;
                 if (pre.Diagnostics is { } ds) foreach (var d in ds) diags.Add(d);
-                var r = pre.Rule;
+                var r = (Rule)pre.Parsed;
                 if (pre.Insert) target.Insert(r);
                 else target.Append(r);
                 return;
@@ -416,7 +422,8 @@ public static partial class SaveParser
             AddDeclaration(line, name, policy, counters, col + 1);
         }
 
-        private void AddDeclaration(SourceLine line, ReadOnlySpan<char> nameSpan, ReadOnlySpan<char> policyText, Counters? counters, int column)
+        /// <summary><paramref name="made"/>: the chain as read ahead (its name is <paramref name="nameSpan"/>), added if the table has none of that name.</summary>
+        private void AddDeclaration(SourceLine line, ReadOnlySpan<char> nameSpan, ReadOnlySpan<char> policyText, Counters? counters, int column, ChainDraft? made = null)
         {
             var at = line.At(column);
             if (nameSpan.Length == 0) { diags.Error(at, "empty chain name"); return; }
@@ -424,7 +431,7 @@ public static partial class SaveParser
             // In a headerless paste, a declaration after rules, or a repeated name, starts the next table's block.
             if (draft is { Headerless: true } && (draft.RulesStarted || draft.Find(nameSpan) is { IsDeclared: true })) { _current = null; draft = null; }
             draft ??= Target(line)!;
-            var chain = draft.Named(nameSpan);
+            var chain = draft.Named(nameSpan, made);
             var name = chain.Name;
             if (name.Length > MaxChainName) diags.Error(at, $"chain name \"{Values.Trunc(name)}\" is {name.Length} characters long; the limit is {MaxChainName}");
             if (chain.IsDeclared) { diags.Error(at, $"chain {name} is declared twice in table {draft.Name?.Name() ?? "?"}"); return; }

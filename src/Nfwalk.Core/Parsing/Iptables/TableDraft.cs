@@ -67,14 +67,14 @@ internal sealed class TableDraft
     /// second lookup, in a second large table, per declaration). A rule line names the chain of the line before it
     /// nearly always, so that one is compared first.
     /// </summary>
-    public ChainDraft Named(ReadOnlySpan<char> name)
+    /// <remarks><paramref name="made"/>: a chain of that name made ahead (by a declaration read on another thread), taken when the table has none.</remarks>
+    public ChainDraft Named(ReadOnlySpan<char> name, ChainDraft? made = null)
     {
         if (_lastNamed is { } last && name.SequenceEqual(last.Name)) return last;
         if (!_byText.TryGetValue(name, out var c))
         {
-            var s = name.ToString();
-            c = new ChainDraft(s);
-            _chains.Add(s, c);
+            c = made ?? new ChainDraft(name.ToString());
+            _chains.Add(c.Name, c);
         }
         return _lastNamed = c;
     }
