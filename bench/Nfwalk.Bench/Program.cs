@@ -33,12 +33,12 @@ if (args.Length >= 2 && args[0] == "measure")
     for (int i = 0; i < rounds; i++)
     {
         GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
-        long a0 = GC.GetTotalAllocatedBytes(true), f0 = MinorFaults();
+        long a0 = GC.GetTotalAllocatedBytes(true), f0 = ProcessStats.MinorFaults();
         var sw = Stopwatch.StartNew();
         var r = SaveParser.Parse(text, args[1], parallel: parallel);
         sw.Stop();
         allocated = GC.GetTotalAllocatedBytes(true) - a0;
-        faults.Add(MinorFaults() - f0);
+        faults.Add(ProcessStats.MinorFaults() - f0);
         times.Add(sw.Elapsed.TotalSeconds);
         GC.KeepAlive(r);
     }
@@ -48,12 +48,6 @@ if (args.Length >= 2 && args[0] == "measure")
     var peak = File.ReadAllLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM"))?.Split(':')[1].Trim();
     Console.WriteLine($"input {mb:F1} MB; parse median {median * 1000:F1} ms = {mb / median:F0} MB/s (best {mb / times[0]:F0} MB/s); allocated {allocated / 1e6:F0} MB per parse; minor page faults per parse {faults.Order().ElementAt(faults.Count / 2)}; process peak RSS {peak}; {(parallel == false ? "sequential" : "default")}; gen0/gen2 collections during parses {GC.CollectionCount(0) - gc0 - 2 * rounds}/{GC.CollectionCount(2) - gc2 - 2 * rounds} (besides the {2 * rounds} forced)");
     return 0;
-}
-// this process's minor page faults so far (field 10 of /proc/self/stat): a parse's fresh heap pages cost one each
-static long MinorFaults()
-{
-    try { var s = File.ReadAllText("/proc/self/stat"); return long.Parse(s[(s.LastIndexOf(')') + 2)..].Split(' ')[7]); }
-    catch (IOException) { return 0; }
 }
 if (args.Length >= 2 && args[0] == "walk") { WalkMeasure.Run(args[1], args.Length > 2 ? int.Parse(args[2]) : 2000); return 0; }
 BenchmarkSwitcher.FromAssembly(typeof(ParseBenchmarks).Assembly).Run(args);

@@ -25,13 +25,6 @@ public static class WalkMeasure
         public IReadOnlyList<string> Assumptions => [];
     }
 
-    /// <summary>CPU time of the calling thread (Linux schedstat): on a loaded machine the wall clock also counts other processes.</summary>
-    private static long ThreadCpuNanoseconds()
-    {
-        try { return long.Parse(File.ReadAllText("/proc/thread-self/schedstat").Split(' ')[0]); }
-        catch (IOException) { return 0; }
-    }
-
     /// <summary>Packets go to a random one of this many services (NFWALK_BENCH_SERVICES, default the 10,000 of the generated dump).</summary>
     private static readonly int Services = int.TryParse(Environment.GetEnvironmentVariable("NFWALK_BENCH_SERVICES"), out var n) ? n : 10_000;
 
@@ -79,7 +72,7 @@ public static class WalkMeasure
         int rounds = int.TryParse(Environment.GetEnvironmentVariable("NFWALK_BENCH_ROUNDS"), out var nr) && nr > 0 ? nr : 7;
         var rates = new List<double>();
         var cpuRates = new List<double>();
-        long steps = 0, sent = 0, alloc = 0;
+        long steps = 0, sent = 0, alloc = 0, faults0 = ProcessStats.MinorFaults();
         int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
         var pause0 = GC.GetTotalPauseDuration();
         using var sampler = Environment.GetEnvironmentVariable("NFWALK_BENCH_ALLOC") == "1" ? new AllocationSampler() : null;
@@ -87,7 +80,7 @@ public static class WalkMeasure
         for (int round = 0; round < rounds; round++)
         {
             long alloc0 = GC.GetAllocatedBytesForCurrentThread();
-            long cpu0 = ThreadCpuNanoseconds();
+            long cpu0 = ProcessStats.ThreadCpuNanoseconds();
             var sw = Stopwatch.StartNew();
             steps = 0; sent = 0;
             for (int i = 0; i < count; i++)
@@ -98,7 +91,7 @@ public static class WalkMeasure
             }
             sw.Stop();
             rates.Add(count / sw.Elapsed.TotalSeconds);
-            cpuRates.Add(count / ((ThreadCpuNanoseconds() - cpu0) / 1e9));
+            cpuRates.Add(count / ((ProcessStats.ThreadCpuNanoseconds() - cpu0) / 1e9));
             alloc = GC.GetAllocatedBytesForCurrentThread() - alloc0;
         }
         if (sampler is not null) { sampler.On = false; sampler.Print((long)rounds * count, "walk"); }
@@ -107,7 +100,8 @@ public static class WalkMeasure
         var list = string.Join(" ", rates.Select(r => $"{r / 1000:F0}k"));
         var huge = File.Exists("/proc/self/smaps_rollup") ? File.ReadLines("/proc/self/smaps_rollup").FirstOrDefault(l => l.StartsWith("AnonHugePages"))?.Split(':')[1].Trim() : null;
         var gcInfo = $"; rounds {list}; this thread's CPU time: median {cpuMedian:F0}/s; on huge pages {huge ?? "?"}";
-        gcInfo += $"; {alloc / (double)count:F0} bytes allocated per walk; GCs gen0/1/2 {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2}, GC pauses {(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds:F0} ms";
+        long faults = ProcessStats.MinorFaults() - faults0;
+        gcInfo += $"; {alloc / (double)count:F0} bytes allocated per walk; {faults} minor page faults in all; GCs gen0/1/2 {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2}, GC pauses {(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds:F0} ms";
         Console.WriteLine(record
             ? $"full traces (SYN to a random one of {Services:N0} services), {rounds} rounds of {count}: median {median:F0} traces/s on one core; {steps / (double)count:F1} trace steps per walk" + gcInfo
             : $"classifications (outcome only), {rounds} rounds of {count}: median {median:F0} classifications/s on one core ({sent} of {count} sent)" + gcInfo);
