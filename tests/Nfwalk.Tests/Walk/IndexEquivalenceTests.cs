@@ -49,6 +49,75 @@ public class IndexEquivalenceTests
         Compare(rules, net, rnd, 300, sources, destinations, ["cni0", "eth0", "lo"], [80, 81, 8080, 53]);
     }
 
+    [Fact]
+    public void Outcome_only_walks_through_the_random_draws_agree_walk_after_walk()
+    {
+        // a small dump, so that each load-balancing rule is met again and again: the rule heads take those jumps
+        // themselves (RandomDraw), with the texts kept from the draw before; flips of statistic rules and the culture
+        // the probability is written in change between walks, so the kept texts must be checked each time
+        var rules = SaveParser.Parse(KubeProxyDumpGenerator.Generate(12, 3), "kp.rules").Ruleset;
+        var statistic = rules.AllRules().Where(r => r.Matches.Any(m => m is StatisticMatch)).Select(r => $"kp.rules:{r.Location.Line}").ToArray();
+        Assert.NotEmpty(statistic);
+        var net = new FakeNetwork().Address("eth0", "172.18.0.3");
+        // (the tests run with invariant globalization: a copy of the invariant culture with a decimal comma stands in for de-DE)
+        var comma = (System.Globalization.CultureInfo)System.Globalization.CultureInfo.InvariantCulture.Clone();
+        comma.NumberFormat.NumberDecimalSeparator = ",";
+        var cultures = new[] { System.Globalization.CultureInfo.InvariantCulture, comma };
+        var before = System.Globalization.CultureInfo.CurrentCulture;
+        var rnd = new Random(17);
+        try
+        {
+            for (int i = 0; i < 600; i++)
+            {
+                if (i % 50 == 0) System.Globalization.CultureInfo.CurrentCulture = cultures[i / 50 % 2];
+                int s = rnd.Next(14);
+                var spec = new PacketSpec
+                {
+                    Source = IpAddress.FromV4((uint)(0x0AF40000 | rnd.Next(1, 0xffff))), Destination = IpAddress.Parse($"10.96.0.{s}"),
+                    Protocol = Protocols.Tcp, SourcePort = (ushort)rnd.Next(1024, 65535), DestinationPort = 80, TcpFlags = TcpFlags.Syn, InInterface = "cni0",
+                };
+                var flips = i % 7 < 2 ? statistic.Where(_ => rnd.Next(3) == 0).ToArray() : [];
+                WalkOptions O(bool index)
+                {
+                    var o = new WalkOptions { UseIndex = index, RecordSteps = false, IpForward = true };
+                    foreach (var f in flips) o.FlipAt.Add(f);
+                    return o;
+                }
+                var a = NodeWalker.Walk(new Node { Name = "a", Rules4 = rules, Network = net }, spec, O(true));
+                var b = NodeWalker.Walk(new Node { Name = "a", Rules4 = rules, Network = net }, spec, O(false));
+                AssertSame(b, a, $"walk {i}");
+            }
+        }
+        finally { System.Globalization.CultureInfo.CurrentCulture = before; }
+        // probabilities 0 and 1, inverted or not: no draw, the test is decided by the probability alone
+        var edges = SaveParser.Parse("""
+            *mangle
+            :PREROUTING ACCEPT [0:0]
+            :A - [0:0]
+            :B - [0:0]
+            :C - [0:0]
+            -A PREROUTING -m statistic --mode random --probability 1.0 -j A
+            -A PREROUTING -j MARK --set-xmark 0x1/0x1
+            -A A -m statistic --mode random ! --probability 0.0 -j B
+            -A A -j MARK --set-xmark 0x2/0x2
+            -A B -m statistic --mode random --probability 0.0 -j C
+            -A B -m statistic --mode random ! --probability 1.0 -j C
+            -A B -j MARK --set-xmark 0x4/0x4
+            -A C -j MARK --set-xmark 0x8/0x8
+            COMMIT
+
+            """, "edges.rules");
+        Assert.Empty(edges.Diagnostics);
+        var packet = new PacketSpec { Source = IpAddress.Parse("10.0.0.1"), Destination = IpAddress.Parse("10.0.0.2"), Protocol = Protocols.Tcp, SourcePort = 1000, DestinationPort = 80, TcpFlags = TcpFlags.Syn, InInterface = "eth0" };
+        for (int i = 0; i < 3; i++)
+        {
+            var a = NodeWalker.Walk(new Node { Name = "a", Rules4 = edges.Ruleset, Network = net }, packet, new WalkOptions { UseIndex = true, RecordSteps = false, IpForward = true });
+            var b = NodeWalker.Walk(new Node { Name = "a", Rules4 = edges.Ruleset, Network = net }, packet, new WalkOptions { UseIndex = false, RecordSteps = false, IpForward = true });
+            AssertSame(b, a, $"edges {i}");
+            Assert.Equal("0x7", a.Final.Mark); // PREROUTING -> A -> B and back (0x4, 0x2, 0x1); neither jump to C (0x8) is taken
+        }
+    }
+
     public static TheoryData<string> Fixtures()
     {
         var data = new TheoryData<string>();

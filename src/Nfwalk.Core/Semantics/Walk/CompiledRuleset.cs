@@ -87,6 +87,10 @@ internal sealed class CompiledTable
         foreach (var cc in compiled.Values)
             foreach (var r in cc.Rules)
                 if (r.JumpName is { } n) r.JumpChain = Find(n);
+        // a head can take its rule's jump only once every jump is resolved (a jump's heads array is the callee's own, so
+        // heads updated in place here are seen through it)
+        foreach (var cc in compiled.Values)
+            for (int i = 0; i < cc.Heads.Length; i++) cc.Heads[i] = cc.Heads[i].WithShortcut();
     }
 
     public CompiledChain? Builtin(Hook hook) => _builtins[(int)hook];

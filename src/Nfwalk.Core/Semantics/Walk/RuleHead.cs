@@ -35,6 +35,42 @@ internal readonly struct RuleHead
     private readonly Tests _tests;
     private readonly byte _protocol;
 
+    // a rule whose work after the folded tests is only a jump or goto to a chain of the table, perhaps after a random draw:
+    // an outcome-only walk does it from here (WithShortcut), without the rule object
+    private readonly CompiledChain? _jump;
+    private readonly RuleHead[]? _jumpHeads;
+    private readonly ChainIndex? _jumpIndex;
+    private readonly RandomDraw? _draw;
+    private readonly bool _goto;
+
+    /// <summary>For a rule that only jumps (see <see cref="WithShortcut"/>): the chain, its heads and index; null otherwise.</summary>
+    public CompiledChain? Jump => _jump;
+    public RuleHead[]? JumpHeads => _jumpHeads;
+    public ChainIndex? JumpIndex => _jumpIndex;
+    public bool IsGoto => _goto;
+    /// <summary>The random draw the rule makes before it jumps, or null.</summary>
+    public RandomDraw? Draw => _draw;
+
+    private RuleHead(in RuleHead head, CompiledChain jump, bool isGoto, RandomDraw? draw)
+    {
+        this = head;
+        _jump = jump; _jumpHeads = jump.Heads; _jumpIndex = jump.Index; _goto = isGoto; _draw = draw;
+    }
+
+    /// <summary>
+    /// This head, able to take the rule's jump itself when all the rule does after the folded tests is jump or go to a
+    /// chain of the table — with no other match, or with only a random-mode statistic match (<see cref="RandomDraw"/>:
+    /// kube-proxy's "-m statistic --mode random --probability P -j KUBE-SEP-X"). Called once jumps are resolved.
+    /// </summary>
+    public RuleHead WithShortcut()
+    {
+        var cr = Rule;
+        if (cr.JumpChain is not { } jump) return this;
+        if (cr.Matches.Length == 0) return new RuleHead(this, jump, cr.JumpIsGoto, null);
+        if (cr.Matches is [StatisticMatch s] && RandomDraw.Covers(s)) return new RuleHead(this, jump, cr.JumpIsGoto, new RandomDraw(s, cr));
+        return this;
+    }
+
     /// <summary>IPv6 prefixes of a head (rare in the big rulesets the head is for), by value.</summary>
     private sealed record V6Prefixes(UInt128 SourceMask, UInt128 SourceNet, UInt128 DestinationMask, UInt128 DestinationNet);
 

@@ -120,6 +120,20 @@ internal static class TableRunner
                 i++;
                 continue;
             }
+            if (head.Jump is { } callee && !recording && !verbose)
+            {
+                // an outcome-only walk through a rule that only jumps (perhaps after a random draw): done from the head, as
+                // the branches below do it, without reading the rule (nothing after this reads the rule that jumped)
+                if (head.Draw is { } draw && !draw.Take(ctx)) { i++; continue; }
+                if (!head.IsGoto)
+                {
+                    if (depth == stack.Length) ctx.ReturnStack = stack = GrowStack(stack);
+                    stack[depth++] = (current, i + 1);
+                }
+                current = callee; i = 0;
+                heads = head.JumpHeads!; index = head.JumpIndex;
+                continue;
+            }
             ctx.CurrentRule = cr.Rule; ctx.CurrentCompiled = cr;
             bool matched = true;
             foreach (var m in cr.Matches)
