@@ -217,5 +217,8 @@ internal sealed class RuleTexts(CompiledRule rule)
     private sealed record JumpText(bool IsJump, string Target, string Text);
 }
 
-/// <summary>An assumption's key, location and text for one match at one hook and table, kept for the next walk that asks the same.</summary>
-internal sealed record AssumeText(Match Match, Hook Hook, TableName Table, bool Default, string Why, string Key, string At, bool Flipped, string Text);
+/// <summary>
+/// An assumption's key, location and text for one match at one hook and table, kept for the next walk that asks the same;
+/// <paramref name="Culture"/> is the one the texts were written in (<see cref="RandomDraw"/> checks it instead of the reason).
+/// </summary>
+internal sealed record AssumeText(Match Match, Hook Hook, TableName Table, bool Default, string Why, string Key, string At, bool Flipped, string Text, System.Globalization.CultureInfo Culture);

@@ -19,9 +19,8 @@ internal sealed class RandomDraw(StatisticMatch match, CompiledRule rule)
 {
     private readonly uint _probability = match.RawProbability;
     private readonly bool _negated = match.Negated;
-    // the texts of the last assumption with the culture they were written in, replaced as one (walks may share this)
-    private sealed record Kept(CultureInfo Culture, AssumeText Text);
-    private Kept? _kept;
+    // the texts of the last assumption (with the culture they were written in), replaced as one: walks may share this
+    private AssumeText? _kept;
 
     /// <summary>Whether a statistic match with these options can be run this way (the nth mode counts packets: it is not).</summary>
     public static bool Covers(StatisticMatch m) => !m.IsNth;
@@ -31,7 +30,7 @@ internal sealed class RandomDraw(StatisticMatch match, CompiledRule rule)
         if (_probability >= 0x80000000u) return !_negated;
         if (_probability == 0) return _negated;
         var culture = CultureInfo.CurrentCulture;
-        if (_kept is { } kept && ReferenceEquals(kept.Culture, culture) && kept.Text is var t && t.Hook == ctx.Hook && t.Table == ctx.Table)
+        if (_kept is { } t && ReferenceEquals(t.Culture, culture) && t.Hook == ctx.Hook && t.Table == ctx.Table)
         {
             bool flipped = ctx.Options.FlipAt.Contains(t.Key) || ctx.Options.FlipAt.Contains(t.At);
             if (flipped == t.Flipped)
@@ -42,7 +41,7 @@ internal sealed class RandomDraw(StatisticMatch match, CompiledRule rule)
         }
         ctx.CurrentRule = rule.Rule; ctx.CurrentCompiled = rule;
         bool value = match.Evaluate(ctx);
-        if (rule.LastAssume is { } made && ReferenceEquals(made.Match, match)) _kept = new Kept(culture, made);
+        if (rule.LastAssume is { } made && ReferenceEquals(made.Match, match)) _kept = made;
         return value;
     }
 }

@@ -154,7 +154,7 @@ internal sealed class WalkContext : ITargetContext
         {
             text = $"{key} ({Hook.ChainName()} {Table.Name()} {CurrentRule?.ChainName} rule {CurrentRule?.Number}): {why}; the {match.Name} match is taken as {(value ? "TRUE" : "FALSE")}"
                 + (flipped ? " (flipped by --flip)" : $" — use --flip {key} for the other branch");
-            if (cr is not null) cr.LastAssume = new AssumeText(match, Hook, Table, defaultValue, why, key, atText, flipped, text);
+            if (cr is not null) cr.LastAssume = new AssumeText(match, Hook, Table, defaultValue, why, key, atText, flipped, text, System.Globalization.CultureInfo.CurrentCulture);
         }
         AddAssumption(text);
         return value;
