@@ -1,6 +1,7 @@
 using Nfwalk.Model;
 using Nfwalk.Model.Matches;
 using Nfwalk.Model.Net;
+using Nfwalk.Model.Targets;
 
 namespace Nfwalk.Semantics.Walk;
 
@@ -42,6 +43,8 @@ internal readonly struct RuleHead
     private readonly ChainIndex? _jumpIndex;
     private readonly RandomDraw? _draw;
     private readonly bool _goto;
+    // a rule whose only work after the folded tests is a NAT target (kube-proxy's "-p tcp -m tcp -j DNAT ..."): likewise
+    private readonly NatTarget? _nat;
 
     /// <summary>For a rule that only jumps (see <see cref="WithShortcut"/>): the chain, its heads and index; null otherwise.</summary>
     public CompiledChain? Jump => _jump;
@@ -50,6 +53,14 @@ internal readonly struct RuleHead
     public bool IsGoto => _goto;
     /// <summary>The random draw the rule makes before it jumps, or null.</summary>
     public RandomDraw? Draw => _draw;
+    /// <summary>For a rule that only does NAT: its target (its Apply, with no rule to read, is all the rule does); null otherwise.</summary>
+    public NatTarget? Nat => _nat;
+
+    private RuleHead(in RuleHead head, NatTarget nat)
+    {
+        this = head;
+        _nat = nat;
+    }
 
     private RuleHead(in RuleHead head, CompiledChain jump, bool isGoto, RandomDraw? draw)
     {
@@ -60,11 +71,13 @@ internal readonly struct RuleHead
     /// <summary>
     /// This head, able to take the rule's jump itself when all the rule does after the folded tests is jump or go to a
     /// chain of the table — with no other match, or with only a random-mode statistic match (<see cref="RandomDraw"/>:
-    /// kube-proxy's "-m statistic --mode random --probability P -j KUBE-SEP-X"). Called once jumps are resolved.
+    /// kube-proxy's "-m statistic --mode random --probability P -j KUBE-SEP-X") — or to apply its NAT target when that
+    /// is all it does. Called once jumps are resolved.
     /// </summary>
     public RuleHead WithShortcut()
     {
         var cr = Rule;
+        if (cr.Matches.Length == 0 && cr.Target is NatTarget nat) return new RuleHead(this, nat);
         if (cr.JumpChain is not { } jump) return this;
         if (cr.Matches.Length == 0) return new RuleHead(this, jump, cr.JumpIsGoto, null);
         if (cr.Matches is [StatisticMatch s] && RandomDraw.Covers(s)) return new RuleHead(this, jump, cr.JumpIsGoto, new RandomDraw(s, cr));

@@ -120,6 +120,12 @@ internal static class TableRunner
                 i++;
                 continue;
             }
+            if (head.Nat is { } nat && !recording && !verbose)
+            {
+                // an outcome-only walk through a rule that only does NAT: its target's Apply (the NAT decision; it always ACCEPTs)
+                nat.Apply(ctx);
+                return Outcome.Accept;
+            }
             if (head.Jump is { } callee && !recording && !verbose)
             {
                 // an outcome-only walk through a rule that only jumps (perhaps after a random draw): done from the head, as
