@@ -174,6 +174,8 @@ public static partial class SaveParser
         private readonly List<Token> _tokens = new(32);
         private readonly List<PreParsedLine> _out = new(1024);
 
+        private string? _lastChain;
+
         public PieceParser(SourceFile file, IpFamily family)
         {
             _file = file;
@@ -217,7 +219,9 @@ public static partial class SaveParser
             if (cmd is not ("-A" or "--append" or "-I" or "--insert")) return;
             if (first + 1 >= tokens.Count) return;
             var chainTok = tokens[first + 1];
-            var chain = _pool.Get(text.AsSpan(chainTok.Start, chainTok.Length));
+            // a dump lists a chain's rules together: the line before's chain name is compared before the pool is asked
+            var chainText = text.AsSpan(chainTok.Start, chainTok.Length);
+            var chain = _lastChain is { } lc && chainText.SequenceEqual(lc) ? lc : _lastChain = _pool.Get(chainText);
             int next = first + 2;
             if (cmd[1] == 'I' && next < tokens.Count && int.TryParse(text.AsSpan(tokens[next].Start, tokens[next].Length), out _)) next++;
             int d0 = _diags.Items.Count;
