@@ -105,9 +105,10 @@ public static partial class SaveParser
 
     /// <summary>
     /// Inputs at least this long (characters) parse their rule lines on two threads when the machine has two cores or more.
-    /// Measured on the shared 2-core machine (kube-proxy dumps, bench "measure"): 13 MB and 16 MB were faster on two
-    /// threads (median 169 vs 127 MB/s, 166–173 vs 132–137 MB/s), but 4.9 MB and 9.8 MB were slower (e.g. 82 vs 129
-    /// MB/s, 130 vs 177 MB/s) for a reason not yet found, so smaller inputs stay on one thread.
+    /// Measured on the shared 2-core machine (kube-proxy dumps, bench "measure"), with the fixed split the two-thread parse
+    /// had before its pieces: 13 MB and 16 MB were faster on two threads (median 169 vs 127 MB/s, 166–173 vs 132–137 MB/s),
+    /// but 4.9 MB and 9.8 MB were slower (e.g. 82 vs 129 MB/s, 130 vs 177 MB/s), so smaller inputs stay on one thread;
+    /// not measured again since.
     /// </summary>
     public const int ParallelThreshold = 12 << 20;
 
