@@ -370,6 +370,9 @@ public static class MoreDifferentialCases
             -A FORWARD -m mark --mark 0x1/0x3
             -A FORWARD -j CONNMARK --set-xmark 0x2/0xf --left-shift-mark 4
             -A FORWARD -m connmark --mark 0x20
+            -A FORWARD -m statistic --mode random --probability 0.00000000000 -j MARK --set-xmark 0x100/0x100
+            -A FORWARD -m statistic --mode random ! --probability 0.00000000000 -j MARK --set-xmark 0x200/0x200
+            -A FORWARD -m mark --mark 0x200/0x300
             -A POSTROUTING -p udp -j CHECKSUM --checksum-fill
             COMMIT
             *filter
