@@ -92,7 +92,7 @@ public class ValidationTests
     [Fact]
     public void A_large_table_checked_on_two_threads_reports_every_problem_in_line_order()
     {
-        // more rules than RulesetValidator.TwoThreadRules: the chains are checked in two halves; a bad jump and a bad
+        // more rules than ChainGraph.TwoThreadRules: the chains are checked in two halves; a bad jump and a bad
         // target every 997 rules, in chains of both halves, and each must come out once, in the order of the lines
         var sb = new System.Text.StringBuilder("*nat\n:PREROUTING ACCEPT [0:0]\n");
         int chains = 500, per = 100;
@@ -111,7 +111,7 @@ public class ValidationTests
                 else sb.Append($"-A C{c} -s 10.{n / 65536}.{n / 256 % 256}.{n % 256}/32 -j RETURN\n");
             }
         sb.Append("COMMIT\n");
-        Assert.True(chains * per >= RulesetValidator.TwoThreadRules);
+        Assert.True(chains * per >= ChainGraph.TwoThreadRules);
         var parsed = SaveParser.Parse(sb.ToString(), "big.rules");
         Assert.Empty(parsed.Diagnostics);
         var errors = RulesetValidator.Validate(parsed.Ruleset).Where(d => d.Severity == Severity.Error).ToList();

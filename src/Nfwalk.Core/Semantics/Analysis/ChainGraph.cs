@@ -55,7 +55,7 @@ public sealed class ChainGraph
         _callee = new int[ruleCount];
         // one name lookup per jump, in a table of all the chains: most of the graph's time on a large table, so a large
         // one has each half of its chains resolved on one thread (the name table is only read from here on)
-        int mid = ruleCount >= RulesetValidator.TwoThreadRules ? ChainAtHalfTheRules() : chains.Count;
+        int mid = TwoThreadSplit;
         if (mid < chains.Count) TwoThreads.Run(() => ResolveJumps(0, mid), () => ResolveJumps(mid, chains.Count));
         else ResolveJumps(0, chains.Count);
         _names = new string[count];
@@ -94,14 +94,22 @@ public sealed class ChainGraph
         Loops = FindLoops();
     }
 
-    /// <summary>Rules in the table.</summary>
-    public int RuleCount => _ruleStart[^1];
+    /// <summary>A table with at least this many rules has its per-rule work (jumps here, checks in the validator) done on two threads.</summary>
+    internal const int TwoThreadRules = 40_000;
 
-    /// <summary>The position of the first chain from which on the table's chains hold at most half of its rules.</summary>
-    public int ChainAtHalfTheRules()
+    /// <summary>
+    /// Where a table's chains are cut for two threads: the position of the first chain from which on they hold at most
+    /// half of its rules, or the number of chains (no cut) for a table of fewer than <see cref="TwoThreadRules"/> rules.
+    /// </summary>
+    public int TwoThreadSplit
     {
-        int half = RuleCount / 2, ci = Array.BinarySearch(_ruleStart, half);
-        return Math.Min(ci >= 0 ? ci : ~ci, Table.Chains.Count);
+        get
+        {
+            int chains = Table.Chains.Count, rules = _ruleStart[^1];
+            if (rules < TwoThreadRules) return chains;
+            int ci = Array.BinarySearch(_ruleStart, rules / 2);
+            return Math.Min(ci >= 0 ? ci : ~ci, chains);
+        }
     }
 
     /// <summary>The node each rule of the chains at [<paramref name="from"/>, <paramref name="to"/>) jumps or goes to (-1: not a jump, or no such chain).</summary>

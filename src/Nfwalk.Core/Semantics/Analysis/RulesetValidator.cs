@@ -20,14 +20,11 @@ public static class RulesetValidator
         return diags.Items;
     }
 
-    /// <summary>A table with at least this many rules has them checked on two threads (each half of its chains on one).</summary>
-    internal const int TwoThreadRules = 40_000;
-
     private static void ValidateTable(Table table, DiagnosticBag diags, ISet<string>? knownSets)
     {
         var g = new ChainGraph(table);
         var chains = table.Chains;
-        int mid = g.RuleCount >= TwoThreadRules ? g.ChainAtHalfTheRules() : chains.Count;
+        int mid = g.TwoThreadSplit; // a large table has each half of its chains checked on one thread
         if (mid < chains.Count)
         {
             // the checks of one rule read the graph and the rule only: each half of the chains gets its own diagnostics,
