@@ -243,8 +243,7 @@ public static partial class SaveParser
             Counters? counters = null;
             if (tokens.Count >= 3)
             {
-                var cs = text.AsSpan(tokens[2].Start, tokens[2].Length);
-                if (!(cs.Length >= 2 && cs[0] == '[' && cs[^1] == ']' && Builder.TryCounters(cs[1..^1], out var ct))) return;
+                if (!Builder.TryBracketedCounters(text.AsSpan(tokens[2].Start, tokens[2].Length), out var ct)) return;
                 counters = ct;
             }
             var chain = new ChainDraft(text.Substring(tokens[0].Start + 1, tokens[0].Length - 1));

@@ -343,6 +343,13 @@ public static partial class SaveParser
             return text.AsSpan(s, n - s).ContainsAny(BinaryChars);
         }
 
+        /// <summary>"[packets:bytes]", brackets included (a chain declaration's policy counters).</summary>
+        internal static bool TryBracketedCounters(ReadOnlySpan<char> s, out Counters c)
+        {
+            c = default;
+            return s.Length >= 2 && s[0] == '[' && s[^1] == ']' && TryCounters(s[1..^1], out c);
+        }
+
         internal static bool TryCounters(ReadOnlySpan<char> s, out Counters c)
         {
             c = default;
@@ -417,7 +424,7 @@ public static partial class SaveParser
             if (_tokens.Count >= 3)
             {
                 var cs = file.Text.AsSpan(_tokens[2].Start, _tokens[2].Length);
-                if (cs.Length >= 2 && cs[0] == '[' && cs[^1] == ']' && TryCounters(cs[1..^1], out var ct)) counters = ct;
+                if (TryBracketedCounters(cs, out var ct)) counters = ct;
                 else diags.Error(line.At(_tokens[2].Column), "bad policy counters: expected [packets:bytes]");
             }
             AddDeclaration(line, name, policy, counters, col + 1);
