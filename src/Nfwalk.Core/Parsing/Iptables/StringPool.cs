@@ -7,9 +7,6 @@ public sealed class StringPool
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     public StringPool() { _lookup = _map.GetAlternateLookup<ReadOnlySpan<char>>(); }
 
-    /// <summary>Makes room for <paramref name="more"/> further names at once (instead of growing through every size on the way).</summary>
-    public void Reserve(int more) => _map.EnsureCapacity(_map.Count + more);
-
     public string Get(ReadOnlySpan<char> s)
     {
         if (s.Length > 64) return s.ToString();
