@@ -8,7 +8,7 @@ public static class SavePrinter
 {
     public static string Print(Ruleset ruleset)
     {
-        var sb = new StringBuilder(ruleset.Source?.Text.Length ?? 4096);
+        var sb = new StringBuilder(ruleset.Source?.ByteLength ?? 4096);
         foreach (var item in ruleset.Items)
         {
             if (item is CommentLine c) sb.Append(c.Text).Append('\n');

@@ -3,7 +3,10 @@ using Nfwalk.Parsing.Iptables;
 
 namespace Nfwalk.Tests.Parsing;
 
-/// <summary>SaveParser.ParseFile reads a file into exactly the text File.ReadAllText gives (its own reader uses less memory).</summary>
+/// <summary>
+/// SaveParser.ParseFile keeps a file as its bytes and decodes it line by line; the text, every rule's line and every
+/// column are those of File.ReadAllText's text.
+/// </summary>
 public class FileReadingTests
 {
     private static void SameAsReadAllText(byte[] bytes)
@@ -13,7 +16,32 @@ public class FileReadingTests
         {
             File.WriteAllBytes(path, bytes);
             var parsed = SaveParser.ParseFile(path);
-            Assert.Equal(File.ReadAllText(path), parsed.Ruleset.Source!.Text);
+            var text = File.ReadAllText(path);
+            Assert.Equal(text, parsed.Ruleset.Source!.Text);
+            // each rule's own line, decoded by itself, is the same line of the whole text
+            var lines = text.Split('\n');
+            foreach (var rule in parsed.Ruleset.Tables.SelectMany(t => t.Chains).SelectMany(c => c.Rules))
+                Assert.Equal(lines[rule.Source.Number - 1].TrimEnd('\r'), rule.OriginalText);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void Columns_count_characters_after_non_ascii_text()
+    {
+        // "café" and "→" are 5 and 3 bytes in UTF-8 but 4 and 1 characters: the error after them is at the character's column
+        var line = "-A INPUT -m comment --comment \"caf\u00e9 \u2192\" --bogus 1 -j ACCEPT";
+        var bytes = Encoding.UTF8.GetBytes($"*filter\n:INPUT ACCEPT [0:0]\n{line}\nCOMMIT\n");
+        var path = Path.Combine(Path.GetTempPath(), $"nfwalk-read-{Guid.NewGuid():N}.rules");
+        try
+        {
+            File.WriteAllBytes(path, bytes);
+            var parsed = SaveParser.ParseFile(path);
+            var error = Assert.Single(parsed.Diagnostics, d => d.Severity == Nfwalk.Diagnostics.Severity.Error);
+            Assert.Equal((3, line.IndexOf("--bogus") + 1), (error.Location.Line, error.Location.Column));
+            // the comment, read from its line only when asked for, decodes alike
+            var rule = parsed.Ruleset.Tables.Single().Chains.Single().Rules.Single();
+            Assert.Equal("caf\u00e9 \u2192", rule.Matches.OfType<Nfwalk.Model.Matches.CommentMatch>().Single().Comment);
         }
         finally { File.Delete(path); }
     }

@@ -8,17 +8,17 @@ namespace Nfwalk.Model.Matches;
 public sealed class CommentMatch : Match
 {
     private string? _comment;
-    // a parsed comment stays a word of the file text until it is read: checking or walking a ruleset never reads one, and
+    // a parsed comment stays a word of its line until it is read: checking or walking a ruleset never reads one, and
     // a string per rule was 5 of the 75 MB a parse of a 10,000-service kube-proxy dump allocated
-    private readonly string? _text;
+    private readonly SourceLine _line;
     private readonly Token _word;
 
     public CommentMatch(string comment) { _comment = comment; }
 
-    /// <summary>A comment that is the word <paramref name="word"/> of <paramref name="text"/> (quotes and escapes still in it).</summary>
-    internal CommentMatch(string text, Token word) { _text = text; _word = word; }
+    /// <summary>A comment that is the word <paramref name="word"/> of <paramref name="line"/> (quotes and escapes still in it).</summary>
+    internal CommentMatch(SourceLine line, Token word) { _line = line; _word = word; }
 
-    public string Comment => _comment ??= LineLexer.Value(_text!, _word);
+    public string Comment => _comment ??= LineLexer.Value(_line.Text, _word);
     public override string Name => "comment";
     public override void Print(StringBuilder sb) { sb.Append(" -m comment --comment"); Values.AppendSaveString(sb, Comment); }
     public override string Explain() => $"comment \"{Comment}\" (always true)";
@@ -28,15 +28,15 @@ public sealed class CommentMatch : Match
 
     internal sealed class Parser : MatchParser
     {
-        private bool _given; private string _text = ""; private Token _word;
-        internal override bool Reset() { _given = false; _text = ""; return true; }
+        private bool _given; private Token _word;
+        internal override bool Reset() { _given = false; return true; }
         public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
         {
             if (option is not "--comment") return false;
             ctx.NoInvert(negated);
-            if (ctx.TryWord(out _text, out _word, out var at))
+            if (ctx.TryWord(out _word, out var at))
             {
-                int length = LineLexer.ValueLength(_text, _word);
+                int length = ctx.ValueLength(_word);
                 if (length > 255) ctx.Error(at, $"--comment: comment is {length} characters long, the limit is 255");
                 _given = true;
             }
@@ -45,7 +45,7 @@ public sealed class CommentMatch : Match
         public override Match? Build(OptionContext ctx)
         {
             if (!_given) { if (!ctx.Failed) ctx.Error("the comment match needs --comment"); return null; }
-            return new CommentMatch(_text, _word);
+            return new CommentMatch(ctx.Line, _word);
         }
     }
 }

@@ -9,12 +9,14 @@ namespace Nfwalk.Parsing.Iptables;
 /// </summary>
 public static class LineLexer
 {
-    /// <summary>Returns false (with the column of the opening quote) for an unterminated quoted string.</summary>
-    public static bool Split(string text, int lineStart, int lineLength, List<Token> tokens, out int badColumn)
+    /// <summary>
+    /// The words of <paramref name="line"/> (positions in it); false (with the column of the opening quote) for an
+    /// unterminated quoted string.
+    /// </summary>
+    public static bool Split(ReadOnlySpan<char> line, List<Token> tokens, out int badColumn)
     {
         tokens.Clear();
         badColumn = 0;
-        var line = text.AsSpan(lineStart, lineLength);
         int i = 0;
         while (i < line.Length)
         {
@@ -44,34 +46,34 @@ public static class LineLexer
                 i++;
                 break;
             }
-            tokens.Add(new Token(lineStart + start, i - start, start + 1, quoted));
+            tokens.Add(new Token(start, i - start, quoted));
         }
         return true;
     }
 
     /// <summary>The length of <see cref="Value"/>, without making the string when the word has no escapes.</summary>
-    public static int ValueLength(string text, in Token t)
+    public static int ValueLength(ReadOnlySpan<char> text, in Token t)
     {
         if (!t.Quoted) return t.Length;
-        var raw = text.AsSpan(t.Start, t.Length);
+        var raw = text.Slice(t.Start, t.Length);
         if (raw.Length >= 2 && raw[0] == '"' && raw[^1] == '"' && raw[1..^1].IndexOfAny('"', '\\') < 0) return raw.Length - 2;
         return Value(text, t).Length;
     }
 
     /// <summary>The value of a word with quotes removed and escapes resolved.</summary>
-    public static string Value(string text, in Token t)
+    public static string Value(ReadOnlySpan<char> text, in Token t)
     {
-        if (!t.Quoted) return text.Substring(t.Start, t.Length);
-        var raw = text.AsSpan(t.Start, t.Length);
+        var raw = text.Slice(t.Start, t.Length);
+        if (!t.Quoted) return raw.ToString();
         // the common case: "..." with no escapes inside
         if (raw.Length >= 2 && raw[0] == '"' && raw[^1] == '"' && raw[1..^1].IndexOfAny('"', '\\') < 0) return raw[1..^1].ToString();
         var sb = new StringBuilder(t.Length);
         bool inQuote = false;
-        for (int i = t.Start; i < t.Start + t.Length; i++)
+        for (int i = 0; i < raw.Length; i++)
         {
-            char c = text[i];
+            char c = raw[i];
             if (c == '"') { inQuote = !inQuote; continue; }
-            if (inQuote && c == '\\' && i + 1 < t.Start + t.Length) { sb.Append(text[++i]); continue; }
+            if (inQuote && c == '\\' && i + 1 < raw.Length) { sb.Append(raw[++i]); continue; }
             sb.Append(c);
         }
         return sb.ToString();

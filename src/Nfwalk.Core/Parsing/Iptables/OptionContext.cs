@@ -10,7 +10,7 @@ namespace Nfwalk.Parsing.Iptables;
 /// </summary>
 public sealed class OptionContext
 {
-    private string _text = "";
+    private char[] _text = [];
     private List<Token> _tokens = [];
     private readonly DiagnosticBag _diags;
     private readonly StringPool _pool;
@@ -22,7 +22,7 @@ public sealed class OptionContext
     }
 
     /// <summary>Points the cursor at the next rule line (the context is reused to keep parsing allocation-free).</summary>
-    internal void Reset(string text, List<Token> tokens, SourceLine line, int start)
+    internal void Reset(char[] text, List<Token> tokens, SourceLine line, int start)
     {
         _text = text; _tokens = tokens; Line = line; Pos = start;
         Protocol = 0; ProtocolNegated = false; Failed = false; _optionToken = -1; _optionName = null;
@@ -40,7 +40,7 @@ public sealed class OptionContext
     /// <summary>The option being parsed, as written (made into a string only when a message needs it).</summary>
     public string OptionName
     {
-        get => _optionName ??= _optionToken >= 0 ? _text.Substring(_tokens[_optionToken].Start, _tokens[_optionToken].Length) : _prefix is not null ? _prefix + _suffix : "";
+        get => _optionName ??= _optionToken >= 0 ? Word(_tokens[_optionToken]) : _prefix is not null ? _prefix + _suffix : "";
         internal set { _optionName = value; _optionToken = -1; _prefix = null; }
     }
     internal void SetOption(int tokenIndex, SourceLocation at) { _optionToken = tokenIndex; _optionName = null; _prefix = null; OptionAt = at; }
@@ -100,12 +100,11 @@ public sealed class OptionContext
     public bool TryString(out string value) => TryString(out value, out _);
 
     /// <summary>
-    /// A value as <see cref="TryString(out string, out SourceLocation)"/> takes it, but left in the text: the word (quotes
-    /// included; <see cref="LineLexer.Value"/> makes the string) for a value that is seldom read.
+    /// A value as <see cref="TryString(out string, out SourceLocation)"/> takes it, but left in the line: the word (quotes
+    /// included; <see cref="LineLexer.Value"/> of the line's text makes the string) for a value that is seldom read.
     /// </summary>
-    internal bool TryWord(out string text, out Token word, out SourceLocation at)
+    internal bool TryWord(out Token word, out SourceLocation at)
     {
-        text = _text;
         if (AtEnd || IsOptionWord(CurrentSpan, _tokens[Pos].Quoted))
         {
             word = default; at = CurrentAt;
@@ -136,7 +135,7 @@ public sealed class OptionContext
         {
             var t = _tokens[Pos++];
             at = At(t);
-            value = _text.Substring(t.Start, t.Length);
+            value = Word(t);
             return true;
         }
         return TryString(out value, out at);
@@ -195,6 +194,12 @@ public sealed class OptionContext
     }
 
     internal string Pool(ReadOnlySpan<char> s) => _pool.Get(s);
+
+    /// <summary>A word of the current line as written (quotes included), copied out of the line.</summary>
+    internal string Word(Token t) => new(_text, t.Start, t.Length);
+
+    /// <summary>The length of a word's value (quotes removed, escapes resolved).</summary>
+    internal int ValueLength(Token t) => LineLexer.ValueLength(_text, t);
 
     /// <summary>Rejects a "!" on an option that cannot be inverted.</summary>
     public bool NoInvert(bool negated)

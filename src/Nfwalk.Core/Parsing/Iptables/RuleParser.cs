@@ -37,13 +37,13 @@ internal sealed class RuleParser
     }
 
     /// <summary>Parses tokens[start..] of a rule whose chain name is already known. The rule's number is set when its chain is assembled.</summary>
-    public Rule Parse(string text, List<Token> tokens, int start, string chain, int chainColumn, SourceLine line, Counters? counters)
+    public Rule Parse(char[] text, List<Token> tokens, int start, string chain, int chainColumn, SourceLine line, Counters? counters)
     {
         try { return ParseRule(text, tokens, start, chain, chainColumn, line, counters); }
         finally { _parsers.ReturnAll(); }
     }
 
-    private Rule ParseRule(string text, List<Token> tokens, int start, string chain, int chainColumn, SourceLine line, Counters? counters)
+    private Rule ParseRule(char[] text, List<Token> tokens, int start, string chain, int chainColumn, SourceLine line, Counters? counters)
     {
         var ctx = _ctx;
         ctx.Reset(text, tokens, line, start);
@@ -191,7 +191,7 @@ internal sealed class RuleParser
                 // options after an unknown -j NAME: an extension target nfwalk does not model
                 unknownTargetWords ??= new List<string>();
                 if (negate) unknownTargetWords.Add("!");
-                unknownTargetWords.Add(Raw(text, tok));
+                unknownTargetWords.Add(ctx.Word(tok));
                 CollectUnknownWords(ctx, unknownTargetWords);
                 taken = true;
             }
@@ -265,8 +265,6 @@ internal sealed class RuleParser
         return false;
     }
 
-    private static string Raw(string text, Token t) => text.Substring(t.Start, t.Length);
-
     private static bool IsBaseOrStructural(ReadOnlySpan<char> w) => w switch
     {
         "-m" or "--match" or "-j" or "--jump" or "-g" or "--goto" or "-s" or "--source" or "--src" or "-d" or "--destination" or "--dst"
@@ -277,7 +275,6 @@ internal sealed class RuleParser
     /// <summary>Takes the words of an unknown module or target verbatim, up to the next structural option.</summary>
     private static void CollectUnknownWords(OptionContext ctx, List<string> words)
     {
-        string text = ctx.Line.File?.Text ?? "";
         while (!ctx.AtEnd)
         {
             var t = ctx.Current;
@@ -291,7 +288,7 @@ internal sealed class RuleParser
                 ctx.Pos = save;
                 if (stop) break;
             }
-            words.Add(Raw(text, t));
+            words.Add(ctx.Word(t));
             ctx.Pos++;
         }
     }

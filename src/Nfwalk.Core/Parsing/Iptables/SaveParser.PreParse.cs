@@ -15,7 +15,7 @@ public static partial class SaveParser
 
     /// <summary>
     /// A well-formed ":NAME POLICY [p:b]" line read ahead: the chain it names, made but in no table yet (the builder adds
-    /// it, or finds the chain there already and drops this one), where its policy word is, and its counters.
+    /// it, or finds the chain there already and drops this one), where its policy word is in the line, and its counters.
     /// </summary>
     private sealed record PreDeclaration(ChainDraft Chain, int PolicyStart, int PolicyLength, Counters? Counters);
 
@@ -44,18 +44,18 @@ public static partial class SaveParser
         public PreParse(SourceFile file, IpFamily family, int from)
         {
             _file = file; _family = family;
-            string text = file.Text;
+            var bytes = file.Bytes;
             // about 256 pieces: a wait for the other thread's piece is short, and a piece is worth a claim
-            int size = Math.Max(512, (text.Length - from) / 256);
+            int size = Math.Max(512, (bytes.Length - from) / 256);
             var starts = new List<int>(260) { from };
-            for (int at = from + size; at < text.Length;)
+            for (int at = from + size; at < bytes.Length;)
             {
-                int nl = text.IndexOf('\n', at);
-                if (nl < 0 || nl + 1 >= text.Length) break;
-                starts.Add(nl + 1);
-                at = nl + 1 + size;
+                int nl = bytes.AsSpan(at).IndexOf((byte)'\n');
+                if (nl < 0 || at + nl + 1 >= bytes.Length) break;
+                starts.Add(at + nl + 1);
+                at += nl + 1 + size;
             }
-            starts.Add(text.Length);
+            starts.Add(bytes.Length);
             _start = starts.ToArray();
             _linesBefore = new int[_start.Length - 1];
             _state = new int[_linesBefore.Length];
@@ -68,12 +68,12 @@ public static partial class SaveParser
 
         private void CountLines()
         {
-            string text = _file.Text;
-            int lines = text.AsSpan(0, _start[0]).Count('\n');
+            var bytes = _file.Bytes;
+            int lines = bytes.AsSpan(_file.Start, _start[0] - _file.Start).Count((byte)'\n');
             for (int k = 0; k < _linesBefore.Length; k++)
             {
                 _linesBefore[k] = lines;
-                lines += text.AsSpan(_start[k], _start[k + 1] - _start[k]).Count('\n');
+                lines += bytes.AsSpan(_start[k], _start[k + 1] - _start[k]).Count((byte)'\n');
             }
             _counted = true;
         }
@@ -172,6 +172,7 @@ public static partial class SaveParser
         private readonly StringPool _pool = new();
         private readonly RuleParser _parser;
         private readonly List<Token> _tokens = new(32);
+        private readonly LineBuffer _line = new();
         private readonly List<PreParsedLine> _out = new(1024);
 
         private string? _lastChain;
@@ -187,31 +188,33 @@ public static partial class SaveParser
         {
             _out.Clear();
             var lines = new LineCursor(_file, from, linesBefore);
-            while (lines.Next(out var line) && line.Offset < to) TryRule(_file.Text, line, _parser);
+            while (lines.Next(out var line) && line.Offset < to) TryRule(line, _parser);
             return _out.ToArray();
         }
 
         // the checks of Builder.ParseLine in its order, up to the RuleParser call; any other outcome leaves the line alone
-        private void TryRule(string text, SourceLine line, RuleParser parser)
+        private void TryRule(SourceLine line, RuleParser parser)
         {
-            int s = line.Offset, e = line.Offset + line.Length;
+            _line.Load(line);
+            var text = _line.Chars;
+            int s = 0, e = _line.Length;
             while (s < e && (text[s] == ' ' || text[s] == '\t')) s++;
             if (s == e) return;
             char c = text[s];
             if (c == '#' || Builder.HasBinary(text, s, e) || c == '*') return;
-            if (c == ':') { TryDeclaration(text, line); return; }
+            if (c == ':') { TryDeclaration(line); return; }
             if (text.AsSpan(s, e - s).TrimEnd().SequenceEqual("COMMIT")) return;
             Counters? counters = null;
             if (c == '[')
             {
-                int close = text.IndexOf(']', s, e - s);
+                int close = Array.IndexOf(text, ']', s, e - s);
                 if (close < 0 || !Builder.TryCounters(text.AsSpan(s + 1, close - s - 1), out var ct)) return;
                 counters = ct;
                 s = close + 1;
                 while (s < e && (text[s] == ' ' || text[s] == '\t')) s++;
             }
             var tokens = _tokens;
-            if (!LineLexer.Split(text, line.Offset, e - line.Offset, tokens, out _)) return;
+            if (!LineLexer.Split(text.AsSpan(0, e), tokens, out _)) return;
             int first = 0;
             while (first < tokens.Count && tokens[first].Start < s) first++;
             if (first >= tokens.Count) return;
@@ -236,17 +239,18 @@ public static partial class SaveParser
         }
 
         // what Builder.Declare reads from the line before it looks at the table, when the line has no mistake
-        private void TryDeclaration(string text, SourceLine line)
+        private void TryDeclaration(SourceLine line)
         {
             var tokens = _tokens;
-            if (!LineLexer.Split(text, line.Offset, line.Length, tokens, out _) || tokens.Count < 2 || tokens[0].Length < 2) return;
+            var text = _line.Span;
+            if (!LineLexer.Split(text, tokens, out _) || tokens.Count < 2 || tokens[0].Length < 2) return;
             Counters? counters = null;
             if (tokens.Count >= 3)
             {
-                if (!Builder.TryBracketedCounters(text.AsSpan(tokens[2].Start, tokens[2].Length), out var ct)) return;
+                if (!Builder.TryBracketedCounters(text.Slice(tokens[2].Start, tokens[2].Length), out var ct)) return;
                 counters = ct;
             }
-            var chain = new ChainDraft(text.Substring(tokens[0].Start + 1, tokens[0].Length - 1));
+            var chain = new ChainDraft(text.Slice(tokens[0].Start + 1, tokens[0].Length - 1).ToString());
             _out.Add(new PreParsedLine(line.Offset, new PreDeclaration(chain, tokens[1].Start, tokens[1].Length, counters), false, null));
         }
     }

@@ -26,76 +26,71 @@ public static partial class SaveParser
 
     public static ParseResult ParseFile(string path, IpFamily? family = null)
     {
-        string text;
-        try { text = ReadText(path); }
+        SourceFile file;
+        try { file = ReadFile(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             var d = new DiagnosticBag();
             d.Error(new SourceLocation(path, 0, 0), $"cannot read file: {e.Message}");
             return new ParseResult(Empty(family ?? IpFamily.V4), d.Items);
         }
-        return Parse(text, path, family);
+        return Parse(file, family);
     }
 
     /// <summary>
-    /// The file's text as File.ReadAllText decodes it (UTF-8, a UTF-8 byte order mark dropped, invalid bytes as U+FFFD),
-    /// with less memory: an all-ASCII file (what iptables-save writes unless a comment holds other characters) is
-    /// widened straight into the string in 64 KB pieces; anything else is read whole and decoded once, whereas
-    /// ReadAllText's reader grows a builder in chunks. A UTF-16 or UTF-32 byte order mark still goes to ReadAllText.
+    /// The file as its bytes, for the parser to decode line by line (<see cref="LineBuffer"/>): UTF-8, a UTF-8 byte order
+    /// mark skipped. A UTF-16 or UTF-32 byte order mark: the text as File.ReadAllText decodes it, kept as UTF-8.
+    /// Kept as bytes, a 16 MB dump is 16 MB of memory, not the 32 MB of its text as a string, and it is read without
+    /// being widened: the memory is fresh from the kernel, and writing it first is what costs (a page fault per page).
+    /// A large file's halves are read on two threads (<see cref="TwoThreads"/>).
     /// </summary>
-    private static string ReadText(string path)
+    private static SourceFile ReadFile(string path)
     {
+        byte[]? bytes = null;
         using (var handle = File.OpenHandle(path))
         {
             long length = RandomAccess.GetLength(handle);
-            if (length > 0 && length < 1 << 30 && TryReadAscii(handle, (int)length) is { } ascii) return ascii;
+            if (length > 0 && length < 1 << 30) bytes = TryRead(handle, (int)length);
         }
-        var bytes = File.ReadAllBytes(path);
+        bytes ??= File.ReadAllBytes(path); // the length was unknown (a pipe, /proc) or changed while being read
         ReadOnlySpan<byte> b = bytes;
-        if (b.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) return Encoding.UTF8.GetString(b[3..]);
+        if (b.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) return new SourceFile(path, bytes, 3);
         if (b.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || b.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]) || b.StartsWith((ReadOnlySpan<byte>)[0, 0, 0xFE, 0xFF]))
-            return File.ReadAllText(path);
-        return Encoding.UTF8.GetString(b);
+            return new SourceFile(path, File.ReadAllText(path));
+        return new SourceFile(path, bytes, 0);
     }
 
-    /// <summary>Files at least this long are read and widened on two threads (each half on one) when there are two cores.</summary>
+    /// <summary>Files at least this long are read on two threads (each half on one) when there are two cores.</summary>
     private const int TwoThreadRead = 4 << 20;
 
-    /// <summary>
-    /// The whole file when it is exactly <paramref name="length"/> bytes of ASCII; null otherwise. The string's memory is
-    /// fresh from the kernel, and writing it first is what costs (a page fault per page, 2/3 of the time of reading a 16 MB
-    /// dump in a new process): a large file's halves are read and widened on two threads (<see cref="TwoThreads"/>).
-    /// </summary>
-    private static string? TryReadAscii(Microsoft.Win32.SafeHandles.SafeFileHandle handle, int length)
+    /// <summary>The whole file when it is exactly <paramref name="length"/> bytes long; null otherwise.</summary>
+    private static byte[]? TryRead(Microsoft.Win32.SafeHandles.SafeFileHandle handle, int length)
     {
-        var buffer = new byte[Math.Min(length, 1 << 16)];
-        // the first piece is read before the string is made, so a non-ASCII file usually costs no string at all
-        int first = RandomAccess.Read(handle, buffer, 0);
-        if (first <= 0 || first > length || !Ascii.IsValid(buffer.AsSpan(0, first))) return null;
-        var text = new string('\0', length); // allocated, not written: the widening below is the first to touch its pages
-        var chars = MemoryMarshal.AsMemory(text.AsMemory()); // filled here before anyone else sees it, as string.Create does
-        Ascii.ToUtf16(buffer.AsSpan(0, first), chars.Span, out _);
+        // written first by the reads below. Pinned, it is in a heap of its own (the pinned-object heap), not among the large
+        // arrays a parse makes (dictionaries of 40,000 chains, long chains' rule lists): nfwalk check budgets the collector's
+        // large-object space for those alone (ParseHeap), and a budget that fits its first region is committed in one piece
+        var bytes = GC.AllocateUninitializedArray<byte>(length, pinned: true);
         bool ok;
-        if (length >= TwoThreadRead && length / 2 > first)
+        if (length >= TwoThreadRead)
         {
             bool ok1 = false, ok2 = false;
             int half = length / 2;
-            TwoThreads.Run(() => ok1 = ReadAscii(handle, chars, first, half, buffer), () => ok2 = ReadAscii(handle, chars, half, length, new byte[1 << 16]));
+            TwoThreads.Run(() => ok1 = ReadRange(handle, bytes, 0, half), () => ok2 = ReadRange(handle, bytes, half, length));
             ok = ok1 && ok2;
         }
-        else ok = ReadAscii(handle, chars, first, length, buffer);
-        if (ok && RandomAccess.Read(handle, buffer.AsSpan(0, 1), length) != 0) ok = false; // the file grew
-        return ok ? text : null;
+        else ok = ReadRange(handle, bytes, 0, length);
+        Span<byte> one = stackalloc byte[1];
+        if (ok && RandomAccess.Read(handle, one, length) != 0) ok = false; // the file grew
+        return ok ? bytes : null;
     }
 
-    /// <summary>Bytes [<paramref name="from"/>, <paramref name="to"/>) of the file into the same characters; false when one is not ASCII or the file became shorter.</summary>
-    private static bool ReadAscii(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Memory<char> chars, int from, int to, byte[] buffer)
+    /// <summary>Bytes [<paramref name="from"/>, <paramref name="to"/>) of the file; false when it became shorter.</summary>
+    private static bool ReadRange(Microsoft.Win32.SafeHandles.SafeFileHandle handle, byte[] bytes, int from, int to)
     {
         for (int offset = from; offset < to;)
         {
-            int n = RandomAccess.Read(handle, buffer.AsSpan(0, Math.Min(buffer.Length, to - offset)), offset);
+            int n = RandomAccess.Read(handle, bytes.AsSpan(offset, Math.Min(1 << 20, to - offset)), offset);
             if (n <= 0) return false;
-            if (Ascii.ToUtf16(buffer.AsSpan(0, n), chars.Span.Slice(offset), out _) != System.Buffers.OperationStatus.Done) return false;
             offset += n;
         }
         return true;
@@ -104,7 +99,7 @@ public static partial class SaveParser
     private static Ruleset Empty(IpFamily f) => new() { Family = f, Tables = [], Items = [] };
 
     /// <summary>
-    /// Inputs at least this long (characters) parse their rule lines on two threads when the machine has two cores or more.
+    /// Inputs at least this long (bytes) parse their rule lines on two threads when the machine has two cores or more.
     /// Measured on the shared 2-core machine (kube-proxy dumps, bench "measure"), with the fixed split the two-thread parse
     /// had before its pieces: 13 MB and 16 MB were faster on two threads (median 169 vs 127 MB/s, 166–173 vs 132–137 MB/s),
     /// but 4.9 MB and 9.8 MB were slower (e.g. 82 vs 129 MB/s, 130 vs 177 MB/s), so smaller inputs stay on one thread;
@@ -112,7 +107,7 @@ public static partial class SaveParser
     /// </summary>
     public const int ParallelThreshold = 12 << 20;
 
-    /// <summary>Whether <see cref="Parse"/> uses two threads for a text of <paramref name="length"/> characters when not told.</summary>
+    /// <summary>Whether <see cref="Parse"/> uses two threads for an input of <paramref name="length"/> bytes when not told.</summary>
     internal static bool UsesTwoThreads(int length) => length >= ParallelThreshold && Environment.ProcessorCount >= 2;
 
     /// <summary>
@@ -121,35 +116,45 @@ public static partial class SaveParser
     /// result — model, diagnostics and their order — is the same either way.
     /// </summary>
     public static ParseResult Parse(string text, string fileName = "<input>", IpFamily? family = null, bool? parallel = null)
+        => Parse(new SourceFile(fileName, text), family, parallel);
+
+    /// <summary>Parses a file as read (see <see cref="Parse(string, string, IpFamily?, bool?)"/>).</summary>
+    public static ParseResult Parse(SourceFile file, IpFamily? family = null, bool? parallel = null)
     {
-        bool par = parallel ?? UsesTwoThreads(text.Length);
-        return ParseSplit(text, fileName, family, par ? 0 : -1);
+        bool par = parallel ?? UsesTwoThreads(file.ByteLength);
+        return ParseSplit(file, family, par ? file.Start : -1);
     }
 
     /// <summary>For the equivalence tests: the two-thread parse with the rules parsed ahead from the first line start at or after <paramref name="fraction"/> of the text.
     /// <paramref name="startSecondThread"/> false: as when the thread pool never gets to the second thread's work.</summary>
     internal static ParseResult ParseSplitAt(string text, string fileName, double fraction, bool startSecondThread = true)
-        => ParseSplit(text, fileName, null, ParallelSplit(text, fraction), startSecondThread);
-
-    private static ParseResult ParseSplit(string text, string fileName, IpFamily? family, int split, bool startSecondThread = true)
     {
         var file = new SourceFile(fileName, text);
-        var fam = family ?? DetectFamily(text, fileName);
+        return ParseSplit(file, null, ParallelSplit(file, fraction), startSecondThread);
+    }
+
+    private static ParseResult ParseSplit(SourceFile file, IpFamily? family, int split, bool startSecondThread = true)
+    {
+        var fam = family ?? DetectFamily(file);
         var diags = new DiagnosticBag();
         var builder = new Builder(file, fam, diags);
         builder.Run(split, startSecondThread);
         return new ParseResult(builder.Result(), diags.Items);
     }
 
-    /// <summary>The start of the first line at or after <paramref name="fraction"/> of the text (0 for 0), or -1 for none.</summary>
-    private static int ParallelSplit(string text, double fraction)
+    /// <summary>The start of the first line at or after <paramref name="fraction"/> of the file (its start for 0), or -1 for none.</summary>
+    private static int ParallelSplit(SourceFile file, double fraction)
     {
-        int at = (int)(text.Length * fraction);
-        if (at == 0) return 0;
-        if (at < 0 || at >= text.Length) return -1;
-        int nl = text.IndexOf('\n', at);
-        return nl < 0 || nl + 1 >= text.Length ? -1 : nl + 1;
+        var bytes = file.Bytes;
+        int at = file.Start + (int)(file.ByteLength * fraction);
+        if (at == file.Start) return at;
+        if (at < file.Start || at >= bytes.Length) return -1;
+        int nl = bytes.AsSpan(at).IndexOf((byte)'\n');
+        return nl < 0 || at + nl + 1 >= bytes.Length ? -1 : at + nl + 1;
     }
+
+    private static IpFamily DetectFamily(SourceFile file)
+        => DetectFamily(file.Decode(file.Start, Math.Min(file.ByteLength, 4096)), file.Name);
 
     /// <summary>ip6tables-save names itself in its header; otherwise look for IPv6 addresses or the file name.</summary>
     public static IpFamily DetectFamily(string text, string fileName)
@@ -177,6 +182,7 @@ public static partial class SaveParser
         private readonly List<TableDraft> _drafts = new();
         private readonly StringPool _pool = new();
         private readonly List<Token> _tokens = new(32);
+        private readonly LineBuffer _line = new();
         private TableDraft? _current;
         private RuleParser? _ruleParser;
 
@@ -195,7 +201,6 @@ public static partial class SaveParser
         public void Run(int split = -1, bool startSecondThread = true)
         {
             _ruleParser = new RuleParser(diags, _pool, family);
-            string text = file.Text;
             Task? worker = null;
             if (split >= 0)
             {
@@ -231,43 +236,46 @@ public static partial class SaveParser
 
         private void ParseLine(SourceLine line)
         {
-            string text = file.Text;
-            int s = line.Offset, e = line.Offset + line.Length;
+            // a rule read ahead: the checks below that come before it (blank, '#', binary, '*') were made on the same line
+            // by the thread that parsed it, so only the table's state is left to look at, and the line is not decoded again
+            if (_pre is { Parsed: Rule r } pre)
+            {
+                if (_current is { Skip: true }) return; // not COMMIT: a line of a skipped table
+                // what the "-A"/"-I" case below does, with the rule and diagnostics read ahead
+                var target = Target(line)!;
+                target.RulesStarted = true;
+                if (pre.Diagnostics is { } ds) foreach (var d in ds) diags.Add(d);
+                if (pre.Insert) target.Insert(r);
+                else target.Append(r);
+                return;
+            }
+            _line.Load(line);
+            var text = _line.Chars;
+            int s = 0, e = _line.Length;
             while (s < e && (text[s] == ' ' || text[s] == '\t')) s++;
             if (s == e) return;
-            int col = s - line.Offset + 1;
+            int col = s + 1;
             char c = text[s];
 
-            if (c == '#') { _items.Add(new CommentLine(text.Substring(s, e - s), line)); return; }
+            if (c == '#') { _items.Add(new CommentLine(new string(text, s, e - s), line)); return; }
             if (HasBinary(text, s, e))
             {
                 diags.Error(line.At(col), "binary data where a line of iptables-save output was expected; line skipped");
                 return;
             }
-            if (c == '*') { StartTable(line, s + 1, e, col); return; }
+            if (c == '*') { StartTable(line, text.AsSpan(s + 1, e - s - 1), col); return; }
             if (_current is { Skip: true })
             {
                 if (text.AsSpan(s, e - s).Trim().SequenceEqual("COMMIT")) { _current = null; }
                 return;
             }
-            // read ahead (two-thread parse): a declaration as the ":" case below reads it, or a rule as the "-A"/"-I" case parses it
+            // read ahead (two-thread parse): a declaration as the ":" case below reads it
             if (_pre is { Parsed: PreDeclaration pd })
             {
                 AddDeclaration(line, pd.Chain.Name, text.AsSpan(pd.PolicyStart, pd.PolicyLength), pd.Counters, col + 1, pd.Chain);
                 return;
             }
-            if (_pre is { } pre)
-            {
-                // what the "-A"/"-I" case below does, with the rule and diagnostics read ahead
-                var target = Target(line)!;
-                target.RulesStarted = true;
-                if (pre.Diagnostics is { } ds) foreach (var d in ds) diags.Add(d);
-                var r = (Rule)pre.Parsed;
-                if (pre.Insert) target.Insert(r);
-                else target.Append(r);
-                return;
-            }
-            if (c == ':') { Declare(line, s, e, col); return; }
+            if (c == ':') { Declare(line, col); return; }
             if (text.AsSpan(s, e - s).TrimEnd().SequenceEqual("COMMIT"))
             {
                 if (_current is null || _current.Headerless) diags.Error(line.At(col), "COMMIT without a \"*table\" line before it");
@@ -277,14 +285,14 @@ public static partial class SaveParser
             Counters? counters = null;
             if (c == '[')
             {
-                int close = text.IndexOf(']', s, e - s);
+                int close = Array.IndexOf(text, ']', s, e - s);
                 if (close < 0 || !TryCounters(text.AsSpan(s + 1, close - s - 1), out var ct))
                 { diags.Error(line.At(col), "bad counter prefix: expected [packets:bytes]"); return; }
                 counters = ct;
                 s = close + 1;
                 while (s < e && (text[s] == ' ' || text[s] == '\t')) s++;
             }
-            if (!LineLexer.Split(text, line.Offset, e - line.Offset, _tokens, out var badCol))
+            if (!LineLexer.Split(text.AsSpan(0, e), _tokens, out var badCol))
             {
                 diags.Error(line.At(badCol), "unterminated quoted string (a \" has no closing \"); line skipped");
                 return;
@@ -336,7 +344,7 @@ public static partial class SaveParser
         private static readonly SearchValues<char> BinaryChars = SearchValues.Create(
             "\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\n\u000B\f\r\u000E\u000F\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\uFFFD");
 
-        internal static bool HasBinary(string text, int s, int e)
+        internal static bool HasBinary(char[] text, int s, int e)
         {
             // a control character among the first characters means this is not text; the rest is checked by the lexer's rules
             int n = Math.Min(e, s + 24);
@@ -361,9 +369,9 @@ public static partial class SaveParser
             return true;
         }
 
-        private void StartTable(SourceLine line, int s, int e, int col)
+        private void StartTable(SourceLine line, ReadOnlySpan<char> rest, int col)
         {
-            var name = file.Text.AsSpan(s, e - s).Trim();
+            var name = rest.Trim();
             if (_current is { Headerless: false } open)
                 diags.Error(line.At(col), $"table {open.Name?.Name()} (line {open.Header?.Number}) was not closed with COMMIT before this table starts");
             if (!TableNames.TryParse(name, out var t))
@@ -388,14 +396,14 @@ public static partial class SaveParser
         /// <summary>How many lines starting with ':' directly follow <paramref name="header"/> (a size hint only).</summary>
         private int DeclarationsAfter(SourceLine header)
         {
-            string text = file.Text;
+            var bytes = file.Bytes;
             int count = 0, pos = header.Offset + header.Length;
             while (true)
             {
-                int nl = text.IndexOf('\n', pos);
-                if (nl < 0 || nl + 1 >= text.Length || text[nl + 1] != ':') return count;
+                int nl = bytes.AsSpan(pos).IndexOf((byte)'\n');
+                if (nl < 0 || pos + nl + 1 >= bytes.Length || bytes[pos + nl + 1] != ':') return count;
                 count++;
-                pos = nl + 1;
+                pos += nl + 1;
             }
         }
 
@@ -409,21 +417,22 @@ public static partial class SaveParser
             return _current;
         }
 
-        private void Declare(SourceLine line, int s, int e, int col)
+        private void Declare(SourceLine line, int col)
         {
             // ":NAME POLICY [p:b]"
-            if (!LineLexer.Split(file.Text, line.Offset, line.Length, _tokens, out _) || _tokens.Count < 2)
+            var text = _line.Span;
+            if (!LineLexer.Split(text, _tokens, out _) || _tokens.Count < 2)
             {
                 diags.Error(line.At(col), "chain declaration needs a name and a policy: \":NAME POLICY [packets:bytes]\"");
                 return;
             }
             var t0 = _tokens[0];
-            var name = file.Text.AsSpan(t0.Start + 1, t0.Length - 1);
-            var policy = file.Text.AsSpan(_tokens[1].Start, _tokens[1].Length);
+            var name = text.Slice(t0.Start + 1, t0.Length - 1);
+            var policy = text.Slice(_tokens[1].Start, _tokens[1].Length);
             Counters? counters = null;
             if (_tokens.Count >= 3)
             {
-                var cs = file.Text.AsSpan(_tokens[2].Start, _tokens[2].Length);
+                var cs = text.Slice(_tokens[2].Start, _tokens[2].Length);
                 if (TryBracketedCounters(cs, out var ct)) counters = ct;
                 else diags.Error(line.At(_tokens[2].Column), "bad policy counters: expected [packets:bytes]");
             }
