@@ -15,6 +15,16 @@ public static class ParseHeap
     private const long Slack = 64L << 20;
     private const long Limit = 4L << 30;
 
+    // Large objects (85,000 bytes and more: the dictionaries of a table's chains, a long chain's rule list, the validator's
+    // per-chain arrays; the file's bytes are pinned, elsewhere) are budgeted apart. A budget the collector's current
+    // large-object region can hold (regions are 32 MB) is committed there in one piece when the region starts, and so is
+    // backed by huge pages (HugePages); without it, the large objects filled that region a few pages at a time, each
+    // 4 KiB page a fault of its own. Measured on the 10,000-service kube-proxy dump (16.3 MB; its large objects need
+    // 8-12 MB), NativeAOT "nfwalk check": 6,800 -> 3,500 page faults, 0.158-0.169 s -> 0.127-0.142 s.
+    private const long LargeBytesPerInputByte = 1;
+    private const long LargeSlack = 4L << 20;
+    private const long LargeRegionRoom = 30L << 20;
+
     /// <summary>Starts a no-GC region sized for the input; a larger input, or a refusal, simply keeps the collector on.</summary>
     public static void ReserveFor(string path)
     {
@@ -26,9 +36,15 @@ public static class ParseHeap
             length = info.Length;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException) { return; }
-        long budget = length * BytesPerInputByte + Slack;
-        if (budget > Limit || GCSettings.LatencyMode == GCLatencyMode.NoGCRegion) return;
-        try { GC.TryStartNoGCRegion(budget); }
+        long small = length * BytesPerInputByte + Slack;
+        long large = length * LargeBytesPerInputByte + LargeSlack;
+        if (small + large > Limit || GCSettings.LatencyMode == GCLatencyMode.NoGCRegion) return;
+        try
+        {
+            // a large-object budget beyond one region would be committed as the objects come: then one budget for both, as before
+            if (large <= LargeRegionRoom) GC.TryStartNoGCRegion(small + large, large);
+            else GC.TryStartNoGCRegion(small);
+        }
         catch (ArgumentOutOfRangeException) { /* more than this runtime can promise: collect as usual */ }
     }
 }
