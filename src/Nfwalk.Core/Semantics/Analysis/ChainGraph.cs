@@ -157,8 +157,11 @@ public sealed class ChainGraph
         // and a chain finished earlier in this call keeps its value; walked with an explicit stack so that a
         // ruleset nested thousands deep cannot overflow the thread's stack.
         if (!_index.TryGetValue(chain, out var start)) throw new KeyNotFoundException(chain);
-        var memo = new int[_chains.Length];
-        Array.Fill(memo, -1);
+        // without loops a chain's depth does not depend on the path that reached it, so what one call found holds for the
+        // next (a kube-proxy nat table's PREROUTING and OUTPUT both reach all its 40,000 chains through KUBE-SERVICES);
+        // with a loop, each call starts afresh. A value in the memo is final once written, so calls may share it.
+        var memo = Loops.Count == 0 ? _depths ??= NewMemo() : NewMemo();
+        if (memo[start] >= 0) return memo[start];
         var onPath = new bool[_chains.Length];
         var stack = new List<(int Node, int Edge, int Best)>();
         onPath[start] = true;
@@ -184,6 +187,15 @@ public sealed class ChainGraph
             stack[^1] = (pn, pe, Math.Max(pbest, 1 + best));
         }
         return result;
+    }
+
+    private int[]? _depths;
+
+    private int[] NewMemo()
+    {
+        var memo = new int[_chains.Length];
+        Array.Fill(memo, -1);
+        return memo;
     }
 
     /// <summary>Every cycle a depth-first search from each chain in table order meets, as chain names (first name repeated at the end).</summary>
