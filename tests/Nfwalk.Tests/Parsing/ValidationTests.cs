@@ -119,4 +119,32 @@ public class ValidationTests
         Assert.Contains(errors, d => d.Message.Contains("NOSUCH") && d.Location.Line > line / 2);
         Assert.Contains(errors, d => d.Message.Contains("SNAT target is only usable from INPUT/POSTROUTING") && d.Location.Line > line / 2);
     }
+
+    [Fact]
+    public void A_large_table_made_on_two_threads_keeps_its_chains_and_errors_in_declaration_order()
+    {
+        // more declared chains than TableAssembler.TwoThreadChains: the chains are made in two halves; a builtin chain the
+        // raw table does not have is declared in each half, and the chains and both errors come out in declaration order
+        var sb = new System.Text.StringBuilder("*raw\n:PREROUTING ACCEPT [0:0]\n");
+        int chains = 12_000;
+        var names = new List<string> { "PREROUTING" };
+        for (int c = 0; c < chains; c++)
+        {
+            var n = c == 100 ? "INPUT" : c == chains - 100 ? "POSTROUTING" : $"C{c}";
+            names.Add(n);
+            sb.Append($":{n} {(n.StartsWith('C') ? "-" : "ACCEPT")} [0:0]\n");
+        }
+        sb.Append("-A PREROUTING -j C0\n-A C0 -j C1\nCOMMIT\n");
+        Assert.True(chains >= TableAssembler.TwoThreadChains);
+        var parsed = SaveParser.Parse(sb.ToString(), "big.rules");
+        var table = parsed.Ruleset.Tables.Single();
+        Assert.Equal(names, table.Chains.Select(c => c.Name).ToList());
+        Assert.Equal(Nfwalk.Model.Hook.Prerouting, table.Chains[0].Hook);
+        Assert.All(table.Chains.Skip(1), c => Assert.Null(c.Hook));
+        Assert.Single(table.FindChain("C0")!.Rules);
+        var errors = parsed.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
+        Assert.Equal([3 + 100, 3 + chains - 100], errors.Select(d => d.Location.Line).ToList());
+        Assert.Contains("no builtin chain INPUT", errors[0].Message);
+        Assert.Contains("no builtin chain POSTROUTING", errors[1].Message);
+    }
 }
