@@ -222,9 +222,11 @@ public static partial class SaveParser
             if (cmd is not ("-A" or "--append" or "-I" or "--insert")) return;
             if (first + 1 >= tokens.Count) return;
             var chainTok = tokens[first + 1];
-            // a dump lists a chain's rules together: the line before's chain name is compared before the pool is asked
+            // a dump lists a chain's rules together: its rules share the name string of the first, and the next chain's name
+            // is a new string, not one looked up in a pool (a dump has one run of rules per chain, so a pool of its 40,000
+            // names shared nothing, for a lookup in a large table each and the table's growth)
             var chainText = text.AsSpan(chainTok.Start, chainTok.Length);
-            var chain = _lastChain is { } lc && chainText.SequenceEqual(lc) ? lc : _lastChain = _pool.Get(chainText);
+            var chain = _lastChain is { } lc && chainText.SequenceEqual(lc) ? lc : _lastChain = chainText.ToString();
             int next = first + 2;
             if (cmd[1] == 'I' && next < tokens.Count && int.TryParse(text.AsSpan(tokens[next].Start, tokens[next].Length), out _)) next++;
             int d0 = _diags.Items.Count;
