@@ -97,10 +97,16 @@ public static class Extensions
         v = default; return false;
     }
 
-    /// <summary>Target extensions iptables ships that nfwalk keeps as unknown (so they are not mistaken for chain names).</summary>
-    public static readonly HashSet<string> OtherKnownTargets =
-    [
-        "TCPMSS", "CLASSIFY", "TTL", "HL", "ECN", "SECMARK", "CONNSECMARK", "IDLETIMER", "LED", "AUDIT", "SYNPROXY", "HMARK",
-        "NETMAP", "TEE", "CLUSTERIP", "RATEEST", "TCPOPTSTRIP", "DNPT", "SNPT", "ULOG", "MIRROR", "SAME", "NFLOG", "TRACE",
-    ];
+    /// <summary>
+    /// Whether <paramref name="name"/> is a target extension iptables ships that nfwalk keeps as unknown (so it is not mistaken
+    /// for a chain name). A switch, not a hash set: every jump to a user chain asks, and a chain name is rejected on its
+    /// length or first letters without being hashed.
+    /// </summary>
+    public static bool IsOtherKnownTarget(ReadOnlySpan<char> name) => name switch
+    {
+        "TCPMSS" or "CLASSIFY" or "TTL" or "HL" or "ECN" or "SECMARK" or "CONNSECMARK" or "IDLETIMER" or "LED" or "AUDIT" or "SYNPROXY"
+            or "HMARK" or "NETMAP" or "TEE" or "CLUSTERIP" or "RATEEST" or "TCPOPTSTRIP" or "DNPT" or "SNPT" or "ULOG" or "MIRROR"
+            or "SAME" or "NFLOG" or "TRACE" => true,
+        _ => false,
+    };
 }

@@ -147,7 +147,7 @@ internal sealed class RuleParser
                     isGoto = word[1] == 'g' || word.StartsWith("--g");
                     targetName = name; targetAt = at;
                     targetParser = isGoto ? null : _parsers.Target(name);
-                    if (targetParser is null && !isGoto && Extensions.OtherKnownTargets.Contains(name) && name is not ("TRACE"))
+                    if (targetParser is null && !isGoto && Extensions.IsOtherKnownTarget(name) && name is not ("TRACE"))
                     { unknownTargetWords = new List<string>(); CollectUnknownWords(ctx, unknownTargetWords); }
                     continue;
                 }
