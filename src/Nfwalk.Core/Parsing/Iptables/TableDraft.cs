@@ -99,7 +99,7 @@ internal sealed class TableDraft
         if (Headerless) (_fileOrder ??= new()).Add(r);
         // a dump lists each chain's rules together: look a name up only when it changes (the second parsing thread's
         // rules name their chain with a string of their own, so the names are compared, not their references)
-        var c = _last is { } last && string.Equals(last.Name, r.ChainName) ? last : Named(r.ChainName);
+        var c = _last is { } last && string.Equals(last.Name, r.ChainName) ? last : NextRun(r.ChainName);
         _last = c;
         if (c.RuleCount == 0) ChainOrder.Add(c);
         if (c.OwnRules is null && (c.RuleCount == 0 || c.RuleStart + c.RuleCount == _runsLength))
@@ -110,6 +110,19 @@ internal sealed class TableDraft
         }
         else OwnList(c).Add(r);
         r.Number = ++c.RuleCount;
+    }
+
+    // iptables-save lists a table's rules chain by chain in the order of the chains' declarations: the declaration after
+    // the one of the last run is the likely chain of the next run (one string comparison), the dictionary the sure one
+    private int _nextDeclaration;
+    private const int DeclarationsTried = 2;
+
+    /// <summary>The chain of a run of rules that starts with a rule of chain <paramref name="name"/>.</summary>
+    private ChainDraft NextRun(string name)
+    {
+        for (int k = _nextDeclaration, end = Math.Min(Declarations.Count, _nextDeclaration + DeclarationsTried); k < end; k++)
+            if (string.Equals(Declarations[k].Name, name)) { _nextDeclaration = k + 1; return Declarations[k]; }
+        return Named(name);
     }
 
     /// <summary>"-I CHAIN": before the chain's first rule so far (iptables-restore inserts at the top).</summary>
