@@ -90,6 +90,7 @@ internal sealed class TableDraft
     public void Declare(ChainDraft c, SourceLine line, int column, Policy policy, Counters? counters)
     {
         c.Declaration = line; c.DeclarationColumn = column; c.DeclaredPolicy = policy; c.DeclaredCounters = counters;
+        c.DeclarationIndex = Declarations.Count;
         Declarations.Add(c);
     }
 
@@ -122,7 +123,10 @@ internal sealed class TableDraft
     {
         for (int k = _nextDeclaration, end = Math.Min(Declarations.Count, _nextDeclaration + DeclarationsTried); k < end; k++)
             if (string.Equals(Declarations[k].Name, name)) { _nextDeclaration = k + 1; return Declarations[k]; }
-        return Named(name);
+        // out of declaration order: the dictionary, and the next run is looked for after this chain's declaration
+        var c = Named(name);
+        if (c.IsDeclared) _nextDeclaration = c.DeclarationIndex + 1;
+        return c;
     }
 
     /// <summary>"-I CHAIN": before the chain's first rule so far (iptables-restore inserts at the top).</summary>
@@ -165,6 +169,8 @@ internal sealed class ChainDraft(string name)
     public readonly string Name = name;
     public SourceLine? Declaration;
     public int DeclarationColumn;
+    /// <summary>Its position in the table's <see cref="TableDraft.Declarations"/> (when declared).</summary>
+    public int DeclarationIndex;
     public Policy DeclaredPolicy;
     public Counters? DeclaredCounters;
     public bool IsDeclared => Declaration.HasValue;
