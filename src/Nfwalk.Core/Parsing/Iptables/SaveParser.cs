@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using Nfwalk.Diagnostics;
 using Nfwalk.Hosting;
@@ -242,7 +241,7 @@ public static partial class SaveParser
             {
                 if (_current is { Skip: true }) return; // not COMMIT: a line of a skipped table
                 // what the "-A"/"-I" case below does, with the rule and diagnostics read ahead
-                var target = Target(line)!;
+                var target = CurrentDraft();
                 target.RulesStarted = true;
                 if (pre.Diagnostics is { } ds) foreach (var d in ds) diags.Add(d);
                 if (pre.Insert) target.Insert(r);
@@ -311,8 +310,7 @@ public static partial class SaveParser
                     var ct = _tokens[first + 1];
                     int next = first + 2;
                     if (cmd[1] == 'I' && next < _tokens.Count && int.TryParse(text.AsSpan(_tokens[next].Start, _tokens[next].Length), out _)) next++;
-                    var draft = Target(line);
-                    if (draft is null) return;
+                    var draft = CurrentDraft();
                     draft.RulesStarted = true;
                     var chain = draft.Named(text.AsSpan(ct.Start, ct.Length)).Name;
                     var rule = _ruleParser!.Parse(text, _tokens, next, chain, ct.Column, line, counters);
@@ -408,7 +406,7 @@ public static partial class SaveParser
         }
 
         /// <summary>The table a line belongs to; outside "*table" blocks, the current headerless block.</summary>
-        private TableDraft? Target(SourceLine line)
+        private TableDraft CurrentDraft()
         {
             if (_current is not null) return _current;
             _current = new TableDraft { Headerless = true };
@@ -447,7 +445,7 @@ public static partial class SaveParser
             var draft = _current;
             // In a headerless paste, a declaration after rules, or a repeated name, starts the next table's block.
             if (draft is { Headerless: true } && (draft.RulesStarted || draft.Find(nameSpan) is { IsDeclared: true })) { _current = null; draft = null; }
-            draft ??= Target(line)!;
+            draft ??= CurrentDraft();
             var chain = draft.Named(nameSpan, made);
             var name = chain.Name;
             if (name.Length > MaxChainName) diags.Error(at, $"chain name \"{Values.Trunc(name)}\" is {name.Length} characters long; the limit is {MaxChainName}");
