@@ -118,6 +118,45 @@ public class IndexEquivalenceTests
         }
     }
 
+    [Fact]
+    public void A_random_draws_assumption_read_after_the_walk_is_written_as_the_walk_would_have_written_it()
+    {
+        // an outcome-only walk leaves the texts of the draws its rule heads took to be written when its assumptions are
+        // read: in the culture the walk ran in, each once, in order with the other assumptions (the draw in nat
+        // PREROUTING, then "forwarding assumed enabled" at the routing decision), whenever they are read
+        var rules = SaveParser.Parse(KubeProxyDumpGenerator.Generate(4, 3), "kp.rules").Ruleset;
+        var net = new FakeNetwork().Address("eth0", "172.18.0.3");
+        var comma = (System.Globalization.CultureInfo)System.Globalization.CultureInfo.InvariantCulture.Clone();
+        comma.NumberFormat.NumberDecimalSeparator = ",";
+        var before = System.Globalization.CultureInfo.CurrentCulture;
+        var packet = new PacketSpec
+        {
+            Source = IpAddress.Parse("10.244.7.7"), Destination = IpAddress.Parse("10.96.0.2"), Protocol = Protocols.Tcp,
+            SourcePort = 40000, DestinationPort = 80, TcpFlags = TcpFlags.Syn, InInterface = "cni0",
+        };
+        try
+        {
+            System.Globalization.CultureInfo.CurrentCulture = comma;
+            // ip_forward not given: a plain assumption after the draw's
+            var reference = NodeWalker.Walk(new Node { Name = "a", Rules4 = rules, Network = net }, packet, new WalkOptions { UseIndex = false, RecordSteps = false });
+            var fast = new[] { 0, 1, 2 }.Select(_ => NodeWalker.Walk(new Node { Name = "a", Rules4 = rules, Network = net }, packet, new WalkOptions { RecordSteps = false })).ToArray();
+            System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+            // the same draw under another culture in between: its kept texts are the invariant ones now
+            var invariant = NodeWalker.Walk(new Node { Name = "a", Rules4 = rules, Network = net }, packet, new WalkOptions { RecordSteps = false });
+            Assert.Contains(invariant.Assumptions, a => a.Contains("probability 0.33333"));
+            Assert.Equal(2, reference.Assumptions.Count);
+            Assert.Contains("probability 0,33333", reference.Assumptions[0]);
+            Assert.StartsWith("forwarding assumed enabled", reference.Assumptions[1]);
+            foreach (var f in fast)
+            {
+                Assert.Equal(reference.Assumptions, f.Assumptions);
+                Assert.Equal(reference.Assumptions[0], f.Assumptions[0]);
+                Assert.Equal(reference.Assumptions.Count, f.Assumptions.Count);
+            }
+        }
+        finally { System.Globalization.CultureInfo.CurrentCulture = before; }
+    }
+
     public static TheoryData<string> Fixtures()
     {
         var data = new TheoryData<string>();

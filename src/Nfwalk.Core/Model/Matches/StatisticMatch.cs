@@ -36,14 +36,20 @@ public sealed class StatisticMatch : Match
         // statistic_mt: ret = invert; if ((prandom_u32() & 0x7FFFFFFF) < probability) ret = !ret
         if (RawProbability >= 0x80000000u) return !Negated;
         if (RawProbability == 0) return Negated;
+        return ctx.Assume(this, !Negated, RandomWhy(CultureInfo.CurrentCulture));
+    }
+
+    /// <summary>Why a random-mode test is an assumption, the probability written in <paramref name="culture"/>.</summary>
+    public string RandomWhy(CultureInfo culture)
+    {
         var why = _why;
-        if (why is null || !ReferenceEquals(why.Culture, System.Globalization.CultureInfo.CurrentCulture))
-            _why = why = new(System.Globalization.CultureInfo.CurrentCulture, $"random choice with probability {Probability:0.#####}: the random draw is assumed to fall below it (the rule's {(Negated ? "negated " : "")}test)");
-        return ctx.Assume(this, !Negated, why.Text);
+        if (why is null || !ReferenceEquals(why.Culture, culture))
+            _why = why = new(culture, string.Create(culture, $"random choice with probability {Probability:0.#####}: the random draw is assumed to fall below it (the rule's {(Negated ? "negated " : "")}test)"));
+        return why.Text;
     }
 
     // the assumption's reason depends only on this match (and the culture the number is written in): formatted once
-    private sealed record Why(System.Globalization.CultureInfo Culture, string Text);
+    private sealed record Why(CultureInfo Culture, string Text);
     private Why? _why;
 
     internal sealed class Parser : MatchParser

@@ -65,6 +65,7 @@ internal sealed class CompiledTable
         // chains are then neighbours, where the dump's order (all services, then all endpoints) scatters them. With
         // thousands of services a classification is bound by the cache misses on the rules it visits.
         var stack = new Stack<Chain>();
+        var order = new List<CompiledChain>(table.Chains.Count);
         foreach (var h in Hooks.All)
             if (table.BuiltinChain(h) is { } b) Compile(b);
         foreach (var c in table.Chains) Compile(c);
@@ -76,7 +77,7 @@ internal sealed class CompiledTable
             {
                 var c = stack.Pop();
                 if (compiled.ContainsKey(c)) continue;
-                compiled[c] = new CompiledChain(c, this);
+                order.Add(compiled[c] = new CompiledChain(c, this));
                 for (int r = c.Rules.Count - 1; r >= 0; r--)
                     if (c.Rules[r].Target is JumpTarget j && table.FindChain(j.Chain) is { } next && !compiled.ContainsKey(next)) stack.Push(next);
             }
@@ -84,13 +85,18 @@ internal sealed class CompiledTable
         foreach (var c in table.Chains) _byName.TryAdd(c.Name, compiled[c]); // Table.FindChain: the first chain of that name
         foreach (var h in Hooks.All)
             if (table.BuiltinChain(h) is { } b) _builtins[(int)h] = compiled[b];
-        foreach (var cc in compiled.Values)
+        foreach (var cc in order)
             foreach (var r in cc.Rules)
                 if (r.JumpName is { } n) r.JumpChain = Find(n);
-        // a head can take its rule's jump only once every jump is resolved (a jump's heads array is the callee's own, so
-        // heads updated in place here are seen through it)
-        foreach (var cc in compiled.Values)
-            for (int i = 0; i < cc.Heads.Length; i++) cc.Heads[i] = cc.Heads[i].WithShortcut();
+        // What a walk reads of a chain, laid out again in the order walks reach the chains, with nothing else between:
+        // each chain's heads and, right behind them, the NAT bindings and random draws its heads use. Only then can a head
+        // take its rule's jump: it keeps the callee's (new) heads.
+        foreach (var cc in order) cc.PackHeads();
+        foreach (var cc in order)
+            foreach (var r in cc.Rules)
+                if (r.JumpChain is { } callee) r.JumpChain = callee;
+        foreach (var cc in order)
+            for (int i = 0; i < cc.Heads.Length; i++) cc.Heads[i] = cc.Heads[i].WithJump();
     }
 
     public CompiledChain? Builtin(Hook hook) => _builtins[(int)hook];
@@ -109,7 +115,20 @@ internal sealed class CompiledChain
     public ChainIndex? Index { get; }
 
     /// <summary>The rules' folded header tests, one per rule in order, side by side (<see cref="RuleHead"/>).</summary>
-    public RuleHead[] Heads { get; }
+    public RuleHead[] Heads { get; private set; }
+
+    /// <summary>
+    /// The heads in a new array, each with the objects its shortcut uses made right after it (<see cref="RuleHead.WithOwnShortcut"/>):
+    /// called for every chain of a table in the order walks reach them, once jumps are resolved, so that what a
+    /// classification reads of kube-proxy's KUBE-SVC-X chain and the KUBE-SEP-Y chains it jumps to lies together in a few
+    /// cache lines and one page, instead of among the rule objects, match arrays and indexes made with them.
+    /// </summary>
+    public void PackHeads()
+    {
+        var heads = new RuleHead[Heads.Length];
+        for (int i = 0; i < heads.Length; i++) heads[i] = Heads[i].WithOwnShortcut();
+        Heads = heads;
+    }
 
     public CompiledChain(Chain chain, CompiledTable table)
     {
@@ -158,6 +177,9 @@ internal sealed class CompiledRule
     /// <summary>For a -j/-g rule: what JumpTarget.Apply returns (it reads nothing of the packet), without reaching the target object.</summary>
     public TargetOutcome JumpOutcome => new(JumpIsGoto ? Outcome.Goto : Outcome.Jump, JumpName);
     public bool JumpIsGoto { get; }
+
+    /// <summary>For a rule whose target is a NAT target: its compiled parameters (<see cref="CompiledChain.PackHeads"/>).</summary>
+    public NatBinding? NatBinding { get; set; }
 
     /// <summary>The assumption this rule's match made in the last walk that asked (fast path), to reuse its texts.</summary>
     public AssumeText? LastAssume { get; set; }
@@ -221,4 +243,13 @@ internal sealed class RuleTexts(CompiledRule rule)
 /// An assumption's key, location and text for one match at one hook and table, kept for the next walk that asks the same;
 /// <paramref name="Culture"/> is the one the texts were written in (<see cref="RandomDraw"/> checks it instead of the reason).
 /// </summary>
-internal sealed record AssumeText(Match Match, Hook Hook, TableName Table, bool Default, string Why, string Key, string At, bool Flipped, string Text, System.Globalization.CultureInfo Culture);
+internal sealed record AssumeText(Match Match, Hook Hook, TableName Table, bool Default, string Why, string Key, string At, bool Flipped, string Text, System.Globalization.CultureInfo Culture)
+{
+    /// <summary>"file:line", the key --flip takes.</summary>
+    public static string KeyOf(Diagnostics.SourceLocation at) => $"{Path.GetFileName(at.File)}:{at.Line}";
+
+    /// <summary>An assumption's text: where, which rule, why, the branch taken and how to take the other.</summary>
+    public static string Format(string key, Hook hook, TableName table, Rule? rule, string why, Match match, bool value, bool flipped, IFormatProvider culture)
+        => string.Create(culture, $"{key} ({hook.ChainName()} {table.Name()} {rule?.ChainName} rule {rule?.Number}): {why}; the {match.Name} match is taken as {(value ? "TRUE" : "FALSE")}")
+           + (flipped ? " (flipped by --flip)" : $" — use --flip {key} for the other branch");
+}

@@ -27,26 +27,8 @@ public static class NodeWalker
         var outcome = spec.IsLocal ? Generated(ctx, rules) : Received(ctx, rules);
         ctx.ReleaseReturnStack();
         if (ctx.Recording) ctx.Steps.Add(new TraceStep { Kind = StepKind.Outcome, Text = outcome.Text, Mark = Values.Hex(ctx.Mark), ConnMark = ctx.CtMarkText, Packet = ctx.PacketText() });
-        if (ctx.Fast) return new WalkTrace(node.Name, title, spec, ctx.Steps, outcome, ctx.Capture(), Distinct(ctx.Assumptions));
-        return new WalkTrace(title ?? $"{start!.Summary} on {node.Name}", start!, ctx.Steps, outcome, ctx.View(), Distinct(ctx.Assumptions));
-    }
-
-    /// <summary>Enumerable.Distinct: each text once, in first-seen order (a walk has a handful).</summary>
-    private static List<string> Distinct(List<string> items)
-    {
-        // the walk's own list when nothing repeats (nothing adds to it after the walk)
-        bool repeats = false;
-        for (int i = 1; i < items.Count && !repeats; i++)
-            for (int j = 0; j < i; j++) if (items[j] == items[i]) { repeats = true; break; }
-        if (!repeats) return items;
-        var result = new List<string>(items.Count);
-        foreach (var a in items)
-        {
-            bool seen = false;
-            foreach (var b in result) if (b == a) { seen = true; break; }
-            if (!seen) result.Add(a);
-        }
-        return result;
+        if (ctx.Fast) return new WalkTrace(node.Name, title, spec, ctx.Steps, outcome, ctx.Capture(), ctx.Assumptions.Seal());
+        return new WalkTrace(title ?? $"{start!.Summary} on {node.Name}", start!, ctx.Steps, outcome, ctx.View(), ctx.Assumptions.Seal());
     }
 
     private static readonly TableName[] ForwardTables = [TableName.Mangle, TableName.Filter, TableName.Security];
@@ -280,7 +262,7 @@ public static class NodeWalker
             var result = Run(ctx, rules, TableName.Nat);
             if (result is not null) return result;
             var decision = ctx.NatDecision;
-            if (decision is not null && !ReferenceEquals(decision, before)) Bind(ctx, e, decision, destination);
+            if (decision is not null && !ReferenceEquals(decision, before)) Bind(ctx, e, ctx.NatBindingFor(decision), destination);
             else if (ctx.Recording && rules?[TableName.Nat] is not null)
                 ctx.Step(StepKind.Nat, $"nat {ctx.Hook.ChainName()}: no {(destination ? "destination" : "source")} translation for this connection (recorded: later packets and replies skip the nat chains)");
             if (destination) e.DstNatDone = true; else e.SrcNatDone = true;
@@ -314,7 +296,7 @@ public static class NodeWalker
     }
 
     /// <summary>nf_nat_setup_info: the new reply tuple for the chosen address/port (get_unique_tuple, find_best_ips_proto).</summary>
-    private static void Bind(WalkContext ctx, ConntrackEntry e, NatTarget t, bool destination)
+    private static void Bind(WalkContext ctx, ConntrackEntry e, NatBinding t, bool destination)
     {
         var orig = e.Original;
         if (destination)
@@ -330,11 +312,11 @@ public static class NodeWalker
                     else addr = a[0];
                 }
             }
-            else addr = PickAddress(t.Range, orig, orig.Destination, ctx);
-            if (t.Range?.Ports is { } pr && !pr.Contains(port)) port = pr.First;
+            else addr = PickAddress(t, orig, orig.Destination);
+            if (t.HasPorts && !t.Ports.Contains(port)) port = t.Ports.First;
             e.Reply = e.Reply with { Source = addr, SourcePort = port };
             e.DestinationNatted = true;
-            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{t.Name} decided for this connection: destination {At(orig.Destination, orig.DestinationPort, ctx)} becomes {At(addr, port, ctx)} (stored in conntrack; replies get the original back)");
+            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{t.Target.Name} decided for this connection: destination {At(orig.Destination, orig.DestinationPort, ctx)} becomes {At(addr, port, ctx)} (stored in conntrack; replies get the original back)");
         }
         else
         {
@@ -350,12 +332,12 @@ public static class NodeWalker
                     ctx.AddAssumption($"MASQUERADE: the address of {ctx.OutInterface} is not known (no ip addr input); the source is shown unchanged, the kernel would use {ctx.OutInterface}'s address");
                 }
             }
-            else addr = PickAddress(t.Range, orig, orig.Source, ctx);
+            else addr = PickAddress(t, orig, orig.Source);
             ushort port = orig.SourcePort;
-            if (t.Range?.Ports is { } pr && !pr.Contains(port)) { port = pr.First; ctx.AddAssumption($"{t.Name}: source port {orig.SourcePort} is outside {pr.First}-{pr.Last}; the kernel picks a free port in the range from a random offset, shown as {pr.First}"); }
+            if (t.HasPorts && !t.Ports.Contains(port)) { var pr = t.Ports; port = pr.First; ctx.AddAssumption($"{t.Target.Name}: source port {orig.SourcePort} is outside {pr.First}-{pr.Last}; the kernel picks a free port in the range from a random offset, shown as {pr.First}"); }
             e.Reply = e.Reply with { Destination = addr, DestinationPort = port };
             e.SourceNatted = true;
-            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{t.Name} decided for this connection: source {At(orig.Source, orig.SourcePort, ctx)} becomes {At(addr, port, ctx)} (source port kept when free)");
+            if (ctx.Recording) ctx.Step(StepKind.Nat, $"{t.Target.Name} decided for this connection: source {At(orig.Source, orig.SourcePort, ctx)} becomes {At(addr, port, ctx)} (source port kept when free)");
         }
     }
 
@@ -363,15 +345,14 @@ public static class NodeWalker
         => ctx.Fast ? Fmt.Endpoint(a, Protocols.HasPorts(ctx.Protocol) ? p : null) : Endpoint.Format(a, Protocols.HasPorts(ctx.Protocol) ? p : null);
 
     /// <summary>find_best_ips_proto: one address of a range chosen by jhash2 of the source (initval: original destination ^ zone; 0 with --persistent).</summary>
-    private static IpAddress PickAddress(NatRange? range, ConnTuple orig, IpAddress keep, WalkContext ctx)
+    private static IpAddress PickAddress(NatBinding t, ConnTuple orig, IpAddress keep)
     {
-        if (range?.FirstAddress is not { } first) return keep;
-        var last = range.LastAddress ?? first;
+        if (!t.HasAddress) return keep;
+        IpAddress first = t.First, last = t.Last;
         if (first == last || !first.IsV4) return first;
         uint dist = last.V4 - first.V4 + 1;
         Span<uint> words = [Jhash.RawV4(orig.Source.V4), 0, 0, 0];
-        bool persistent = ctx.NatDecision?.Persistent == true;
-        uint j = Jhash.Jhash2(words, persistent ? 0 : Jhash.RawV4(orig.Destination.V4) ^ orig.Zone);
+        uint j = Jhash.Jhash2(words, t.Persistent ? 0 : Jhash.RawV4(orig.Destination.V4) ^ orig.Zone);
         return IpAddress.FromV4(first.V4 + (uint)(((ulong)j * dist) >> 32));
     }
 

@@ -1,13 +1,15 @@
 using System.Globalization;
+using Nfwalk.Model;
 using Nfwalk.Model.Matches;
 
 namespace Nfwalk.Semantics.Walk;
 
 /// <summary>
-/// A "-m statistic --mode random" test as a rule head runs it (<see cref="RuleHead"/>): what <see cref="StatisticMatch.Evaluate"/>
-/// gives in an outcome-only fast walk, from the probability copied here and the assumption's texts kept from the last
-/// time, so that the walk through kube-proxy's load-balancing rules reads neither the rule, its match list, the match
-/// nor its formatted reason (four cache misses of a classification's dozen).
+/// A "-m statistic --mode random" test as a rule head runs it (<see cref="RuleHead.TakeDraw"/>): what
+/// <see cref="StatisticMatch.Evaluate"/> gives in an outcome-only fast walk. The head keeps the probability and decides
+/// alone when no rule is flipped; this object then only writes the assumption's text, when the walk's assumptions are read
+/// (<see cref="TextFor"/>). With flips it decides (<see cref="Take"/>), from the texts kept from the last time, so that
+/// the walk through kube-proxy's load-balancing rules reads neither the rule, its match list, the match nor its reason.
 /// </summary>
 /// <remarks>
 /// The kernel (statistic_mt): ret = invert; if ((prandom_u32() &amp; 0x7FFFFFFF) &lt; probability) ret = !ret. A probability
@@ -17,18 +19,18 @@ namespace Nfwalk.Semantics.Walk;
 /// </remarks>
 internal sealed class RandomDraw(StatisticMatch match, CompiledRule rule)
 {
-    private readonly uint _probability = match.RawProbability;
-    private readonly bool _negated = match.Negated;
     // the texts of the last assumption (with the culture they were written in), replaced as one: walks may share this
     private AssumeText? _kept;
+
+    public uint Probability { get; } = match.RawProbability;
+    public bool Negated { get; } = match.Negated;
 
     /// <summary>Whether a statistic match with these options can be run this way (the nth mode counts packets: it is not).</summary>
     public static bool Covers(StatisticMatch m) => !m.IsNth;
 
+    /// <summary>The draw in a walk with flips (<see cref="RuleHead.TakeDraw"/> has seen a probability strictly between 0 and 1).</summary>
     public bool Take(WalkContext ctx)
     {
-        if (_probability >= 0x80000000u) return !_negated;
-        if (_probability == 0) return _negated;
         var culture = CultureInfo.CurrentCulture;
         if (_kept is { } t && ReferenceEquals(t.Culture, culture) && t.Hook == ctx.Hook && t.Table == ctx.Table)
         {
@@ -43,5 +45,21 @@ internal sealed class RandomDraw(StatisticMatch match, CompiledRule rule)
         bool value = match.Evaluate(ctx);
         if (rule.LastAssume is { } made && ReferenceEquals(made.Match, match)) _kept = made;
         return value;
+    }
+
+    /// <summary>
+    /// The text <see cref="WalkContext.Assume"/> writes for this draw, unflipped, at this hook and table, in this culture
+    /// (the walk's): the one kept from the last time when it fits.
+    /// </summary>
+    public string TextFor(Hook hook, TableName table, CultureInfo culture)
+    {
+        if (_kept is { } t && ReferenceEquals(t.Culture, culture) && t.Hook == hook && t.Table == table && !t.Flipped) return t.Text;
+        var r = rule.Rule;
+        var at = match.Location.IsKnown ? match.Location : r.Location;
+        var key = AssumeText.KeyOf(at);
+        var why = match.RandomWhy(culture);
+        var text = AssumeText.Format(key, hook, table, r, why, match, !Negated, false, culture);
+        _kept = new AssumeText(match, hook, table, !Negated, why, key, at.ToString(), false, text, culture);
+        return text;
     }
 }

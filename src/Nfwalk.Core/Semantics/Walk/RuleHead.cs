@@ -26,6 +26,8 @@ internal readonly struct RuleHead
         Source = 1, SourceNegated = 2, Destination = 4, DestinationNegated = 8, Protocol = 16, ProtocolNegated = 32,
         Tcp = 64, SourcePort = 128, SourcePortNegated = 256, DestinationPort = 512, DestinationPortNegated = 1024,
         SourceV6 = 2048, DestinationV6 = 4096,
+        // not a header test: the random draw's test is inverted ("! --probability")
+        DrawNegated = 8192,
     }
 
     /// <summary>The compiled rule (its remaining matches, its target) this head belongs to.</summary>
@@ -37,51 +39,88 @@ internal readonly struct RuleHead
     private readonly byte _protocol;
 
     // a rule whose work after the folded tests is only a jump or goto to a chain of the table, perhaps after a random draw:
-    // an outcome-only walk does it from here (WithShortcut), without the rule object
+    // an outcome-only walk does it from here (WithJump), without the rule object
     private readonly CompiledChain? _jump;
     private readonly RuleHead[]? _jumpHeads;
     private readonly ChainIndex? _jumpIndex;
     private readonly RandomDraw? _draw;
+    private readonly uint _probability; // the draw's, copied: the walk decides without reading the draw
     private readonly bool _goto;
     // a rule whose only work after the folded tests is a NAT target (kube-proxy's "-p tcp -m tcp -j DNAT ..."): likewise
-    private readonly NatTarget? _nat;
+    private readonly NatBinding? _nat;
 
-    /// <summary>For a rule that only jumps (see <see cref="WithShortcut"/>): the chain, its heads and index; null otherwise.</summary>
+    /// <summary>For a rule that only jumps (see <see cref="WithJump"/>): the chain, its heads and index; null otherwise.</summary>
     public CompiledChain? Jump => _jump;
     public RuleHead[]? JumpHeads => _jumpHeads;
     public ChainIndex? JumpIndex => _jumpIndex;
     public bool IsGoto => _goto;
     /// <summary>The random draw the rule makes before it jumps, or null.</summary>
     public RandomDraw? Draw => _draw;
-    /// <summary>For a rule that only does NAT: its target (its Apply, with no rule to read, is all the rule does); null otherwise.</summary>
-    public NatTarget? Nat => _nat;
+    /// <summary>For a rule that only does NAT: its target's compiled parameters (deciding them, with no rule to read, is all the rule does); null otherwise.</summary>
+    public NatBinding? Nat => _nat;
 
-    private RuleHead(in RuleHead head, NatTarget nat)
+    private RuleHead(in RuleHead head, NatBinding nat)
     {
         this = head;
         _nat = nat;
     }
 
-    private RuleHead(in RuleHead head, CompiledChain jump, bool isGoto, RandomDraw? draw)
+    private RuleHead(in RuleHead head, RandomDraw draw)
     {
         this = head;
-        _jump = jump; _jumpHeads = jump.Heads; _jumpIndex = jump.Index; _goto = isGoto; _draw = draw;
+        _draw = draw; _probability = draw.Probability;
+        if (draw.Negated) _tests |= Tests.DrawNegated;
+    }
+
+    private RuleHead(in RuleHead head, CompiledChain jump, bool isGoto)
+    {
+        this = head;
+        _jump = jump; _jumpHeads = jump.Heads; _jumpIndex = jump.Index; _goto = isGoto;
+    }
+
+    /// <summary>
+    /// This head with the objects its shortcut needs, made now (<see cref="CompiledChain.PackHeads"/> makes them right
+    /// after the chain's heads, so that they lie beside them): the NAT binding of a rule that does nothing but NAT after
+    /// the folded tests, or the random draw of a rule that does nothing but a random-mode statistic test
+    /// (kube-proxy's "-m statistic --mode random --probability P -j KUBE-SEP-X") and then jumps. Called once jumps are resolved.
+    /// </summary>
+    public RuleHead WithOwnShortcut()
+    {
+        var cr = Rule;
+        if (cr.Target is NatTarget nat) cr.NatBinding = new NatBinding(nat);
+        if (cr.Matches.Length == 0 && cr.NatBinding is { } b) return new RuleHead(this, b);
+        if (cr.JumpChain is not null && cr.Matches is [StatisticMatch s] && RandomDraw.Covers(s)) return new RuleHead(this, new RandomDraw(s, cr));
+        return this;
     }
 
     /// <summary>
     /// This head, able to take the rule's jump itself when all the rule does after the folded tests is jump or go to a
-    /// chain of the table — with no other match, or with only a random-mode statistic match (<see cref="RandomDraw"/>:
-    /// kube-proxy's "-m statistic --mode random --probability P -j KUBE-SEP-X") — or to apply its NAT target when that
-    /// is all it does. Called once jumps are resolved.
+    /// chain of the table — with no other match, or after its random draw (<see cref="WithOwnShortcut"/>). Called once the
+    /// callee's heads are in place.
     /// </summary>
-    public RuleHead WithShortcut()
+    public RuleHead WithJump()
     {
         var cr = Rule;
-        if (cr.Matches.Length == 0 && cr.Target is NatTarget nat) return new RuleHead(this, nat);
-        if (cr.JumpChain is not { } jump) return this;
-        if (cr.Matches.Length == 0) return new RuleHead(this, jump, cr.JumpIsGoto, null);
-        if (cr.Matches is [StatisticMatch s] && RandomDraw.Covers(s)) return new RuleHead(this, jump, cr.JumpIsGoto, new RandomDraw(s, cr));
-        return this;
+        if (cr.JumpChain is not { } jump || (cr.Matches.Length != 0 && _draw is null)) return this;
+        return new RuleHead(this, jump, cr.JumpIsGoto);
+    }
+
+    /// <summary>
+    /// The rule's random draw (<see cref="Draw"/> is set), as <see cref="StatisticMatch.Evaluate"/> decides it in an
+    /// outcome-only walk: from the copied probability alone when no rule is flipped, with the assumption's text left to
+    /// be written when the walk's assumptions are read (<see cref="AssumptionLog"/>); else by the draw.
+    /// </summary>
+    public bool TakeDraw(WalkContext ctx)
+    {
+        bool negated = (_tests & Tests.DrawNegated) != 0;
+        if (_probability >= 0x80000000u) return !negated;
+        if (_probability == 0) return negated;
+        if (ctx.Options.FlipAt.Count == 0)
+        {
+            ctx.Assumptions.AddDeferred(_draw!, ctx.Hook, ctx.Table);
+            return !negated;
+        }
+        return _draw!.Take(ctx);
     }
 
     /// <summary>IPv6 prefixes of a head (rare in the big rulesets the head is for), by value.</summary>

@@ -122,15 +122,16 @@ internal static class TableRunner
             }
             if (head.Nat is { } nat && !recording && !verbose)
             {
-                // an outcome-only walk through a rule that only does NAT: its target's Apply (the NAT decision; it always ACCEPTs)
-                nat.Apply(ctx);
+                // an outcome-only walk through a rule that only does NAT: what its target's Apply does (the NAT decision,
+                // handed over with its compiled parameters; it always ACCEPTs)
+                ctx.Nat(nat);
                 return Outcome.Accept;
             }
             if (head.Jump is { } callee && !recording && !verbose)
             {
                 // an outcome-only walk through a rule that only jumps (perhaps after a random draw): done from the head, as
                 // the branches below do it, without reading the rule (nothing after this reads the rule that jumped)
-                if (head.Draw is { } draw && !draw.Take(ctx)) { i++; continue; }
+                if (head.Draw is not null && !head.TakeDraw(ctx)) { i++; continue; }
                 if (!head.IsGoto)
                 {
                     if (depth == stack.Length) ctx.ReturnStack = stack = GrowStack(stack);

@@ -63,7 +63,7 @@ internal sealed class WalkContext : ITargetContext
     public Node Node { get; }
     public WalkOptions Options { get; }
     public List<TraceStep> Steps { get; }
-    public List<string> Assumptions { get; } = new();
+    public AssumptionLog Assumptions { get; } = new();
     public Rule? CurrentRule { get; set; }
     public bool Recording => Options.RecordSteps;
 
@@ -143,7 +143,7 @@ internal sealed class WalkContext : ITargetContext
         else
         {
             var at = match.Location.IsKnown ? match.Location : CurrentRule?.Location ?? match.Location;
-            key = $"{Path.GetFileName(at.File)}:{at.Line}";
+            key = AssumeText.KeyOf(at);
             atText = at.ToString();
         }
         bool flipped = Options.FlipAt.Contains(key) || Options.FlipAt.Contains(atText);
@@ -152,9 +152,9 @@ internal sealed class WalkContext : ITargetContext
         if (same && last!.Hook == Hook && last.Table == Table && last.Default == defaultValue && last.Flipped == flipped) text = last.Text;
         else
         {
-            text = $"{key} ({Hook.ChainName()} {Table.Name()} {CurrentRule?.ChainName} rule {CurrentRule?.Number}): {why}; the {match.Name} match is taken as {(value ? "TRUE" : "FALSE")}"
-                + (flipped ? " (flipped by --flip)" : $" — use --flip {key} for the other branch");
-            if (cr is not null) cr.LastAssume = new AssumeText(match, Hook, Table, defaultValue, why, key, atText, flipped, text, System.Globalization.CultureInfo.CurrentCulture);
+            var culture = System.Globalization.CultureInfo.CurrentCulture;
+            text = AssumeText.Format(key, Hook, Table, CurrentRule, why, match, value, flipped, culture);
+            if (cr is not null) cr.LastAssume = new AssumeText(match, Hook, Table, defaultValue, why, key, atText, flipped, text, culture);
         }
         AddAssumption(text);
         return value;
@@ -169,7 +169,23 @@ internal sealed class WalkContext : ITargetContext
 
     public void Untrack() { Untracked = true; CtInfo = CtInfo.Untracked; }
     public void SetZone(ushort zone) => Zone = zone;
-    public void Nat(NatTarget target) => NatDecision = target;
+    public void Nat(NatTarget target) { NatDecision = target; _natBinding = null; }
+
+    /// <summary>A NAT decision made from a rule head (fast path): the target, with its compiled parameters.</summary>
+    public void Nat(NatBinding binding) { NatDecision = binding.Target; _natBinding = binding; }
+
+    private NatBinding? _natBinding;
+
+    /// <summary>
+    /// The parameters of <see cref="NatDecision"/>: those the rule head handed over, else those compiled with the rule that
+    /// decided (fast path), else copied now (the reference evaluator).
+    /// </summary>
+    public NatBinding NatBindingFor(NatTarget target)
+    {
+        if (_natBinding is { } b && ReferenceEquals(b.Target, target)) return b;
+        if (_fast && CurrentCompiled is { } cr && ReferenceEquals(cr.Target, target)) return cr.NatBinding!;
+        return new NatBinding(target);
+    }
 
     public bool TproxySocket(TproxyTarget t)
     {
