@@ -55,18 +55,29 @@ public sealed class ConntrackEntry : IConntrackView
 /// <summary>The node's conntrack table: entries found by either tuple (nf_conntrack_find_get).</summary>
 public sealed class ConntrackTable
 {
-    // A node that classifies one packet holds one connection (two tuples): the first few tuples live in a small array
-    // searched in order, which answers exactly as the dictionary (a tuple confirmed again takes the newer entry, values in
-    // first-insertion order) without hashing; past SmallCapacity tuples they move to the dictionary, in the same order.
-    private const int SmallCapacity = 8;
-    private (ConnTuple Tuple, ConntrackEntry Entry)[]? _small;
+    // A node that classifies one packet holds one connection: the first few confirmed entries live in a small array, in
+    // the order they were confirmed, each found by its two tuples (an entry's tuples do not change once it is confirmed:
+    // NAT is decided before). A search from the newest answers exactly as the dictionary, in which a tuple confirmed
+    // again takes the newer entry; past SmallCapacity entries they move to the dictionary, inserted as they came.
+    private const int SmallCapacity = 4;
+    private ConntrackEntry[]? _small;
     private int _smallCount;
     private Dictionary<ConnTuple, ConntrackEntry>? _byTuple;
     private int _nextId = 1;
 
-    public IEnumerable<ConntrackEntry> Entries
-        => _byTuple is not null ? _byTuple.Values.Distinct()
-         : _small is null ? [] : _small.Take(_smallCount).Select(p => p.Entry).Distinct();
+    /// <summary>Every entry that some tuple finds, in the order their tuples were first entered (the dictionary's order).</summary>
+    public IEnumerable<ConntrackEntry> Entries => _byTuple is not null ? _byTuple.Values.Distinct() : SmallEntries();
+
+    private IEnumerable<ConntrackEntry> SmallEntries()
+    {
+        // the dictionary's values in key order: each tuple at its first entry, holding the newest entry with that tuple
+        var seen = new List<ConnTuple>();
+        var owners = new List<ConntrackEntry>();
+        for (int i = 0; i < _smallCount; i++)
+            foreach (var t in (ReadOnlySpan<ConnTuple>)[_small![i].Original, _small[i].Reply])
+                if (!seen.Contains(t)) { seen.Add(t); owners.Add(Lookup(t)!); }
+        return owners.Distinct();
+    }
 
     public (ConntrackEntry Entry, bool Reply)? Find(ConnTuple t)
     {
@@ -79,8 +90,11 @@ public sealed class ConntrackTable
     {
         if (_byTuple is not null) return _byTuple.GetValueOrDefault(t);
         var small = _small;
-        for (int i = 0; i < _smallCount; i++)
-            if (small![i].Tuple == t) return small[i].Entry;
+        for (int i = _smallCount - 1; i >= 0; i--)
+        {
+            var e = small![i];
+            if (e.Original == t || e.Reply == t) return e;
+        }
         return null;
     }
 
@@ -90,29 +104,27 @@ public sealed class ConntrackTable
     internal void Confirm(ConntrackEntry e)
     {
         e.Confirmed = true;
-        Set(e.Original, e);
-        Set(e.Reply, e);
-    }
-
-    private void Set(ConnTuple t, ConntrackEntry e)
-    {
-        if (_byTuple is not null) { _byTuple[t] = e; return; }
-        _small ??= new (ConnTuple, ConntrackEntry)[2]; // one connection's two tuples
-        for (int i = 0; i < _smallCount; i++)
-            if (_small[i].Tuple == t) { _small[i].Entry = e; return; }
+        if (_byTuple is not null) { Add(_byTuple, e); return; }
+        _small ??= new ConntrackEntry[1]; // most tables hold one connection
         if (_smallCount == _small.Length)
         {
             if (_smallCount < SmallCapacity) Array.Resize(ref _small, Math.Min(SmallCapacity, _smallCount * 2));
             else
             {
-                _byTuple = new Dictionary<ConnTuple, ConntrackEntry>(SmallCapacity * 2);
-                foreach (var (tuple, entry) in _small) _byTuple[tuple] = entry;
-                _byTuple[t] = e;
+                _byTuple = new Dictionary<ConnTuple, ConntrackEntry>(SmallCapacity * 4);
+                foreach (var old in _small) Add(_byTuple, old);
+                Add(_byTuple, e);
                 _small = null; _smallCount = 0;
                 return;
             }
         }
-        _small[_smallCount++] = (t, e);
+        _small[_smallCount++] = e;
+    }
+
+    private static void Add(Dictionary<ConnTuple, ConntrackEntry> d, ConntrackEntry e)
+    {
+        d[e.Original] = e;
+        d[e.Reply] = e;
     }
 
     /// <summary>Whether a tuple is in use by another connection (for NAT uniqueness, nf_nat_used_tuple).</summary>
