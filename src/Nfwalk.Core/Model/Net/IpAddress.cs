@@ -9,11 +9,28 @@ namespace Nfwalk.Model.Net;
 public enum IpFamily : byte { V4 = 4, V6 = 6 }
 
 /// <summary>An IPv4 or IPv6 address as a 128-bit number (IPv4 in the low 32 bits). Cheap to compare and mask.</summary>
-public readonly record struct IpAddress(UInt128 Value, IpFamily Family) : IComparable<IpAddress>
+/// <remarks>
+/// Kept as two 64-bit halves rather than a UInt128 field: a UInt128 is aligned to 16 bytes, which made this 32 bytes
+/// (16 + the family, padded) where 24 hold it — and every prefix, connection tuple and packet state that holds
+/// addresses grew with it. Equality and hashing are those of the halves and the family, i.e. of Value and Family.
+/// </remarks>
+public readonly record struct IpAddress : IComparable<IpAddress>
 {
+    private readonly ulong _low, _high;
+
+    public IpAddress(UInt128 Value, IpFamily Family)
+    {
+        _low = (ulong)Value; _high = (ulong)(Value >> 64); this.Family = Family;
+    }
+
+    public UInt128 Value => new(_high, _low);
+    public IpFamily Family { get; }
+
+    public void Deconstruct(out UInt128 Value, out IpFamily Family) { Value = this.Value; Family = this.Family; }
+
     public int Bits => Family == IpFamily.V4 ? 32 : 128;
     public bool IsV4 => Family == IpFamily.V4;
-    public uint V4 => (uint)Value;
+    public uint V4 => (uint)_low;
 
     public static IpAddress FromV4(uint v) => new(v, IpFamily.V4);
     public static readonly IpAddress AnyV4 = FromV4(0);
