@@ -15,7 +15,9 @@ internal sealed class AssumptionLog : IReadOnlyList<string>
 {
     private readonly record struct Entry(string? Text, RandomDraw? Draw, Hook Hook, TableName Table);
 
-    private Entry[]? _entries;
+    // the first entry, and the others (a walk makes one or two assumptions, if any)
+    private Entry _first;
+    private Entry[]? _more;
     private int _count;
     // the culture of the walk, for the texts still to write (taken at the first draw)
     private CultureInfo? _culture;
@@ -33,10 +35,13 @@ internal sealed class AssumptionLog : IReadOnlyList<string>
 
     private void Append(in Entry e)
     {
-        var a = _entries ??= new Entry[2];
-        if (_count == a.Length) Array.Resize(ref _entries, a.Length * 2);
-        _entries[_count++] = e;
+        if (_count == 0) { _first = e; _count = 1; return; }
+        var more = _more ??= new Entry[2];
+        if (_count - 1 == more.Length) Array.Resize(ref _more, more.Length * 2);
+        _more![_count++ - 1] = e;
     }
+
+    private Entry At(int i) => i == 0 ? _first : _more![i - 1];
 
     /// <summary>The walk is over: the assumptions as its trace holds them (this log, read-only from now on).</summary>
     public IReadOnlyList<string> Seal() => _count == 0 ? [] : this;
@@ -49,7 +54,7 @@ internal sealed class AssumptionLog : IReadOnlyList<string>
         var result = new List<string>(_count);
         for (int i = 0; i < _count; i++)
         {
-            var e = _entries![i];
+            var e = At(i);
             var text = e.Text ?? e.Draw!.TextFor(e.Hook, e.Table, _culture!);
             bool seen = false;
             foreach (var b in result) if (b == text) { seen = true; break; }

@@ -60,7 +60,9 @@ public sealed class ConntrackTable
     // NAT is decided before). A search from the newest answers exactly as the dictionary, in which a tuple confirmed
     // again takes the newer entry; past SmallCapacity entries they move to the dictionary, inserted as they came.
     private const int SmallCapacity = 4;
-    private ConntrackEntry[]? _small;
+    // the first entry, then the others up to SmallCapacity in all (most tables hold one connection)
+    private ConntrackEntry? _first;
+    private ConntrackEntry[]? _more;
     private int _smallCount;
     private Dictionary<ConnTuple, ConntrackEntry>? _byTuple;
     private int _nextId = 1;
@@ -74,7 +76,7 @@ public sealed class ConntrackTable
         var seen = new List<ConnTuple>();
         var owners = new List<ConntrackEntry>();
         for (int i = 0; i < _smallCount; i++)
-            foreach (var t in (ReadOnlySpan<ConnTuple>)[_small![i].Original, _small[i].Reply])
+            foreach (var t in (ReadOnlySpan<ConnTuple>)[SmallAt(i).Original, SmallAt(i).Reply])
                 if (!seen.Contains(t)) { seen.Add(t); owners.Add(Lookup(t)!); }
         return owners.Distinct();
     }
@@ -89,14 +91,15 @@ public sealed class ConntrackTable
     private ConntrackEntry? Lookup(in ConnTuple t)
     {
         if (_byTuple is not null) return _byTuple.GetValueOrDefault(t);
-        var small = _small;
         for (int i = _smallCount - 1; i >= 0; i--)
         {
-            var e = small![i];
+            var e = SmallAt(i);
             if (e.Original == t || e.Reply == t) return e;
         }
         return null;
     }
+
+    private ConntrackEntry SmallAt(int i) => i == 0 ? _first! : _more![i - 1];
 
     internal ConntrackEntry CreateUnconfirmed(ConnTuple t) => new() { Original = t, Reply = t.Inverse, Id = _nextId++ };
 
@@ -105,20 +108,17 @@ public sealed class ConntrackTable
     {
         e.Confirmed = true;
         if (_byTuple is not null) { Add(_byTuple, e); return; }
-        _small ??= new ConntrackEntry[1]; // most tables hold one connection
-        if (_smallCount == _small.Length)
+        if (_smallCount == SmallCapacity)
         {
-            if (_smallCount < SmallCapacity) Array.Resize(ref _small, Math.Min(SmallCapacity, _smallCount * 2));
-            else
-            {
-                _byTuple = new Dictionary<ConnTuple, ConntrackEntry>(SmallCapacity * 4);
-                foreach (var old in _small) Add(_byTuple, old);
-                Add(_byTuple, e);
-                _small = null; _smallCount = 0;
-                return;
-            }
+            _byTuple = new Dictionary<ConnTuple, ConntrackEntry>(SmallCapacity * 4);
+            for (int i = 0; i < _smallCount; i++) Add(_byTuple, SmallAt(i));
+            Add(_byTuple, e);
+            _first = null; _more = null; _smallCount = 0;
+            return;
         }
-        _small[_smallCount++] = e;
+        if (_smallCount == 0) _first = e;
+        else (_more ??= new ConntrackEntry[SmallCapacity - 1])[_smallCount - 1] = e;
+        _smallCount++;
     }
 
     private static void Add(Dictionary<ConnTuple, ConntrackEntry> d, ConntrackEntry e)

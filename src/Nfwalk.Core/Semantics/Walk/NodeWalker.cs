@@ -27,8 +27,8 @@ public static class NodeWalker
         var outcome = spec.IsLocal ? Generated(ctx, rules) : Received(ctx, rules);
         ctx.ReleaseReturnStack();
         if (ctx.Recording) ctx.Steps.Add(new TraceStep { Kind = StepKind.Outcome, Text = outcome.Text, Mark = Values.Hex(ctx.Mark), ConnMark = ctx.CtMarkText, Packet = ctx.PacketText() });
-        if (ctx.Fast) return new WalkTrace(node.Name, title, spec, ctx.Steps, outcome, ctx.Capture(), ctx.Assumptions.Seal());
-        return new WalkTrace(title ?? $"{start!.Summary} on {node.Name}", start!, ctx.Steps, outcome, ctx.View(), ctx.Assumptions.Seal());
+        if (ctx.Fast) return new WalkTrace(node.Name, title, spec, ctx.RecordedSteps, outcome, ctx.Capture(), ctx.Assumptions.Seal());
+        return new WalkTrace(title ?? $"{start!.Summary} on {node.Name}", start!, ctx.RecordedSteps, outcome, ctx.View(), ctx.Assumptions.Seal());
     }
 
     private static readonly TableName[] ForwardTables = [TableName.Mangle, TableName.Filter, TableName.Security];

@@ -13,7 +13,7 @@ internal sealed class WalkContext : ITargetContext
     public WalkContext(Node node, WalkOptions options, PacketSpec spec)
     {
         Node = node; Options = options; _fast = options.UseIndex;
-        Steps = _fast && options.RecordSteps ? new List<TraceStep>(32) : new List<TraceStep>();
+        if (options.RecordSteps) _steps = _fast ? new List<TraceStep>(32) : new List<TraceStep>();
         Family = spec.Family; _source = spec.Source; _destination = spec.Destination; Protocol = spec.Protocol;
         _sourcePort = spec.SourcePort; _destinationPort = spec.DestinationPort; TcpFlags = spec.TcpFlags;
         IcmpType = spec.IcmpType; IcmpCode = spec.IcmpCode; Length = spec.EffectiveLength; IsFragment = spec.IsFragment;
@@ -62,7 +62,11 @@ internal sealed class WalkContext : ITargetContext
 
     public Node Node { get; }
     public WalkOptions Options { get; }
-    public List<TraceStep> Steps { get; }
+    private readonly List<TraceStep>? _steps;
+    /// <summary>The steps recorded so far (only a walk that records them has any: <see cref="WalkOptions.RecordSteps"/>).</summary>
+    public List<TraceStep> Steps => _steps ?? throw new InvalidOperationException("an outcome-only walk records no steps");
+    /// <summary>The walk's steps for its trace: none for an outcome-only walk.</summary>
+    public IReadOnlyList<TraceStep> RecordedSteps => _steps ?? (IReadOnlyList<TraceStep>)[];
     public AssumptionLog Assumptions { get; } = new();
     public Rule? CurrentRule { get; set; }
     public bool Recording => Options.RecordSteps;
