@@ -80,41 +80,69 @@ internal sealed class ChainIndex
     }
 
     /// <summary>
+    /// Once the chain's heads are in place (<see cref="CompiledTable"/>): each indexed rule that a head can jump from is
+    /// given its callee's heads, so that a lookup that finds the rule asks for them at once (<see cref="V4Map.Find"/>).
+    /// </summary>
+    public void LinkCallees(RuleHead[] heads)
+    {
+        foreach (var (_, _, v4) in _runs) v4?.LinkCallees(heads);
+    }
+
+    /// <summary>
     /// The first-rule map of an all-IPv4 run as one open-addressed array of (address, rule) words: a lookup reads one or two
     /// adjacent slots instead of a dictionary's bucket and entry (the lookup is a cache miss per walk on a big chain).
+    /// A slot also holds the heads of the chain its rule jumps to, when its head takes the jump itself: a lookup that
+    /// finds the rule asks the processor for them while the rule's own head is read (kube-proxy: KUBE-SERVICES' rule for
+    /// the address and its KUBE-SVC-X chain arrive together, not one after the other).
     /// </summary>
     private sealed class V4Map
     {
-        private readonly ulong[] _slots; // address << 32 | rule + 1; 0 = empty
+        private struct Slot
+        {
+            public ulong Key; // address << 32 | rule + 1; 0 = empty
+            public RuleHead[]? Callee;
+        }
+
+        private readonly Slot[] _slots;
         private readonly int _mask;
 
-        private V4Map(ulong[] slots) { _slots = slots; _mask = slots.Length - 1; }
+        private V4Map(Slot[] slots) { _slots = slots; _mask = slots.Length - 1; }
 
         public static V4Map? TryCreate(Dictionary<IpAddress, int> first)
         {
             foreach (var a in first.Keys) if (!a.IsV4) return null;
             int cap = 4;
             while (cap < first.Count * 2) cap <<= 1;
-            var slots = new ulong[cap];
+            var slots = new Slot[cap];
             foreach (var (a, rule) in first)
             {
-                int h = Slot(a.V4, cap - 1);
-                while (slots[h] != 0) h = (h + 1) & (cap - 1);
-                slots[h] = ((ulong)a.V4 << 32) | (uint)(rule + 1);
+                int h = SlotOf(a.V4, cap - 1);
+                while (slots[h].Key != 0) h = (h + 1) & (cap - 1);
+                slots[h].Key = ((ulong)a.V4 << 32) | (uint)(rule + 1);
             }
             return new V4Map(slots);
         }
 
-        private static int Slot(uint address, int mask) => (int)(((ulong)address * 0x9E3779B97F4A7C15UL) >> 32) & mask;
+        public void LinkCallees(RuleHead[] heads)
+        {
+            for (int h = 0; h < _slots.Length; h++)
+                if (_slots[h].Key != 0) _slots[h].Callee = heads[(int)(uint)_slots[h].Key - 1].JumpHeads;
+        }
+
+        private static int SlotOf(uint address, int mask) => (int)(((ulong)address * 0x9E3779B97F4A7C15UL) >> 32) & mask;
 
         /// <summary>The first rule for this address, or -1.</summary>
         public int Find(uint address)
         {
-            for (int h = Slot(address, _mask); ; h = (h + 1) & _mask)
+            for (int h = SlotOf(address, _mask); ; h = (h + 1) & _mask)
             {
-                ulong s = _slots[h];
-                if (s == 0) return -1;
-                if ((uint)(s >> 32) == address) return (int)(uint)s - 1;
+                ref readonly var s = ref _slots[h];
+                if (s.Key == 0) return -1;
+                if ((uint)(s.Key >> 32) == address)
+                {
+                    if (s.Callee is { } callee) Prefetch.Heads(callee);
+                    return (int)(uint)s.Key - 1;
+                }
             }
         }
     }

@@ -97,6 +97,7 @@ internal sealed class CompiledTable
                 if (r.JumpChain is { } callee) r.JumpChain = callee;
         foreach (var cc in order)
             for (int i = 0; i < cc.Heads.Length; i++) cc.Heads[i] = cc.Heads[i].WithJump();
+        foreach (var cc in order) cc.Index?.LinkCallees(cc.Heads);
     }
 
     public CompiledChain? Builtin(Hook hook) => _builtins[(int)hook];

@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics.X86;
 using Nfwalk.Model;
 using Nfwalk.Model.Evaluation;
 
@@ -14,21 +11,6 @@ namespace Nfwalk.Semantics.Walk;
 internal static class TableRunner
 {
     private const int MaxSteps = 100_000;
-
-    /// <summary>
-    /// Asks the processor for the memory after the start of a chain's heads that the walk is likely to read next: chains are
-    /// laid out in the order walks reach them (<see cref="CompiledTable"/>), so behind kube-proxy's KUBE-SVC-X heads lie
-    /// its random draws and the heads and NAT binding of the first KUBE-SEP-Y it jumps to. Fetched together with the
-    /// chain's own first lines, they no longer wait for the draw's jump to be read. Only a hint: it changes no value, any
-    /// address may be given, and a moved array makes it useless, not wrong. Alternating rounds in one process (10k
-    /// services): +5-13% classifications/s.
-    /// </summary>
-    private static unsafe void PrefetchBehind(RuleHead[] heads)
-    {
-        if (!Sse.IsSupported) return;
-        byte* p = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(heads));
-        for (int k = 64; k < 1024; k += 64) Sse.Prefetch0(p + k);
-    }
 
     /// <summary>The straightforward scan: every rule of every chain visited, in order (the reference the fast path must equal).</summary>
     public static Outcome Run(Table table, Hook hook, WalkContext ctx)
@@ -130,11 +112,10 @@ internal static class TableRunner
                 continue;
             }
             ref readonly var head = ref heads[i];
-            var cr = head.Rule;
             if (!head.Matches(ctx))
             {
                 // rejected on its header tests: the rule object is not read, unless the walk lists every rule
-                if (verbose) { ctx.CurrentRule = cr.Rule; ctx.CurrentCompiled = cr; ctx.RuleStep(cr, false, null); }
+                if (verbose) { var r = head.Rule; ctx.CurrentRule = r.Rule; ctx.CurrentCompiled = r; ctx.RuleStep(r, false, null); }
                 i++;
                 continue;
             }
@@ -157,9 +138,12 @@ internal static class TableRunner
                 }
                 current = callee; i = 0;
                 heads = head.JumpHeads!; index = head.JumpIndex;
-                if (index is null) PrefetchBehind(heads);
+                // the callee's heads and, in walk order behind them, those of its first callee (kube-proxy: KUBE-SVC-X's
+                // draws, then KUBE-SEP-Y's heads and NAT binding): fetched at once, not each after the jump to it is read
+                if (index is null) Prefetch.Heads(heads);
                 continue;
             }
+            var cr = head.Rule;
             ctx.CurrentRule = cr.Rule; ctx.CurrentCompiled = cr;
             bool matched = true;
             foreach (var m in cr.Matches)
