@@ -93,8 +93,7 @@ internal sealed class CompiledTable
         // take its rule's jump: it keeps the callee's (new) heads.
         foreach (var cc in order) cc.PackHeads();
         foreach (var cc in order)
-            foreach (var r in cc.Rules)
-                if (r.JumpChain is { } callee) r.JumpChain = callee;
+            foreach (var r in cc.Rules) r.RenewJumpHeads();
         foreach (var cc in order)
             for (int i = 0; i < cc.Heads.Length; i++) cc.Heads[i] = cc.Heads[i].WithJump();
         foreach (var cc in order) cc.Index?.LinkCallees(cc.Heads);
@@ -167,6 +166,9 @@ internal sealed class CompiledRule
     /// <summary>The jump target's rule heads and index, kept here too: entering the chain then needs no visit to the chain object.</summary>
     public RuleHead[]? JumpHeads { get; private set; }
     public ChainIndex? JumpIndex { get; private set; }
+
+    /// <summary>The jump target's heads were laid out again (<see cref="CompiledChain.PackHeads"/>): keep the new ones.</summary>
+    public void RenewJumpHeads() => JumpHeads = _jumpChain?.Heads;
     public CompiledTable Table { get; }
 
     public CompiledRule(Rule rule, CompiledTable table)
@@ -246,6 +248,10 @@ internal sealed class RuleTexts(CompiledRule rule)
 /// </summary>
 internal sealed record AssumeText(Match Match, Hook Hook, TableName Table, bool Default, string Why, string Key, string At, bool Flipped, string Text, System.Globalization.CultureInfo Culture)
 {
+    /// <summary>Where an assumption about <paramref name="match"/> is said to be: the match's own place, else its rule's.</summary>
+    public static Diagnostics.SourceLocation LocationOf(Match match, Rule? rule)
+        => match.Location.IsKnown ? match.Location : rule?.Location ?? match.Location;
+
     /// <summary>"file:line", the key --flip takes.</summary>
     public static string KeyOf(Diagnostics.SourceLocation at) => $"{Path.GetFileName(at.File)}:{at.Line}";
 

@@ -32,7 +32,7 @@ internal sealed class RandomDraw(StatisticMatch match, CompiledRule rule)
     public bool Take(WalkContext ctx)
     {
         var culture = CultureInfo.CurrentCulture;
-        if (_kept is { } t && ReferenceEquals(t.Culture, culture) && t.Hook == ctx.Hook && t.Table == ctx.Table)
+        if (_kept is { } t && Fits(t, ctx.Hook, ctx.Table, culture))
         {
             bool flipped = ctx.Options.FlipAt.Contains(t.Key) || ctx.Options.FlipAt.Contains(t.At);
             if (flipped == t.Flipped)
@@ -47,15 +47,19 @@ internal sealed class RandomDraw(StatisticMatch match, CompiledRule rule)
         return value;
     }
 
+    /// <summary>Whether kept texts were written at this hook and table, in this culture.</summary>
+    private static bool Fits(AssumeText t, Hook hook, TableName table, CultureInfo culture)
+        => ReferenceEquals(t.Culture, culture) && t.Hook == hook && t.Table == table;
+
     /// <summary>
     /// The text <see cref="WalkContext.Assume"/> writes for this draw, unflipped, at this hook and table, in this culture
     /// (the walk's): the one kept from the last time when it fits.
     /// </summary>
     public string TextFor(Hook hook, TableName table, CultureInfo culture)
     {
-        if (_kept is { } t && ReferenceEquals(t.Culture, culture) && t.Hook == hook && t.Table == table && !t.Flipped) return t.Text;
+        if (_kept is { } t && Fits(t, hook, table, culture) && !t.Flipped) return t.Text;
         var r = rule.Rule;
-        var at = match.Location.IsKnown ? match.Location : r.Location;
+        var at = AssumeText.LocationOf(match, r);
         var key = AssumeText.KeyOf(at);
         var why = match.RandomWhy(culture);
         var text = AssumeText.Format(key, hook, table, r, why, match, !Negated, false, culture);

@@ -146,7 +146,7 @@ internal sealed class WalkContext : ITargetContext
         if (same) { key = last!.Key; atText = last.At; }
         else
         {
-            var at = match.Location.IsKnown ? match.Location : CurrentRule?.Location ?? match.Location;
+            var at = AssumeText.LocationOf(match, CurrentRule);
             key = AssumeText.KeyOf(at);
             atText = at.ToString();
         }
