@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Nfwalk.Hosting;
 using Nfwalk.Model;
 using Nfwalk.Model.Targets;
@@ -13,19 +14,24 @@ namespace Nfwalk.Semantics.Analysis;
 public sealed class ChainGraph
 {
     public Table Table { get; }
-    // one node per chain name; when a name occurs twice, the later chain is the one looked up (as a name map would)
-    private readonly Dictionary<string, int> _index;
+    // one node per chain name; when a name occurs twice, the later chain is the one looked up (as a name map would).
+    // A parsed table's names are unique (Table.ChainNamesUnique): its nodes are its chains' positions, and the name
+    // index is only made when something asks for a chain by name
+    private Dictionary<string, int>? _index;
+    private readonly bool _nodesArePositions;
     private readonly Chain[] _chains;
-    private readonly string[] _names;
     // jumps of node n (rules of its chain, in rule order, to chains that exist): _edges[_edgeStart[n] .. _edgeStart[n + 1]]
     private readonly int[] _edgeStart;
     private readonly int[] _edges;
     private readonly HookSet[] _hooks;
     // per chain of Table.Chains (by position): its node; and per rule of it (from _ruleStart[chain]) the node its -j/-g names, or -1
-    // (not a jump, or to a chain that does not exist): each name is looked up once, here, and the validator reads the answers
+    // (not a jump, or to a chain that does not exist): each jump is resolved once, here, and the validator reads the answers
     private readonly int[] _nodeOfChain;
     private readonly int[] _ruleStart;
     private readonly int[] _callee;
+    // per rule, what the load-time checks need to know of it without reading it again (see IsQuietAt)
+    private readonly byte[] _loadChecks;
+    private readonly List<int> _builtins = new(5);
     private Dictionary<string, List<Rule>>? _callers;
     public IReadOnlyList<IReadOnlyList<string>> Loops { get; }
 
@@ -33,39 +39,48 @@ public sealed class ChainGraph
     {
         Table = table;
         var chains = table.Chains;
-        _index = new Dictionary<string, int>(chains.Count, StringComparer.Ordinal);
         // arrays made once at their size (a name occurring twice, which leaves fewer nodes than chains, is rare)
         var nodeChains = new Chain[chains.Count];
         var chainOfNode = new int[chains.Count];
         _nodeOfChain = new int[chains.Count];
         _ruleStart = new int[chains.Count + 1];
         int count = 0, ruleCount = 0;
+        _nodesArePositions = table.ChainNamesUnique;
+        Dictionary<string, int>? index = _nodesArePositions ? null : new Dictionary<string, int>(chains.Count, StringComparer.Ordinal);
         for (int ci = 0; ci < chains.Count; ci++)
         {
             var c = chains[ci];
             _ruleStart[ci] = ruleCount;
             ruleCount += c.Rules.Count;
-            if (_index.TryGetValue(c.Name, out var n)) { nodeChains[n] = c; chainOfNode[n] = ci; }
-            else { _index[c.Name] = n = count; nodeChains[count] = c; chainOfNode[count++] = ci; }
+            if (c.IsBuiltin) _builtins.Add(ci);
+            int n;
+            if (index is null) n = count++;
+            else
+            {
+                ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(index, c.Name, out bool seen);
+                if (!seen) slot = count++;
+                n = slot;
+            }
+            nodeChains[n] = c; chainOfNode[n] = ci;
             _nodeOfChain[ci] = n;
         }
+        _index = index;
         _ruleStart[chains.Count] = ruleCount;
         if (count != nodeChains.Length) Array.Resize(ref nodeChains, count);
         _chains = nodeChains;
         _callee = new int[ruleCount];
-        // one name lookup per jump, in a table of all the chains: most of the graph's time on a large table, so a large
-        // one has each half of its chains resolved on one thread (the name table is only read from here on)
+        _loadChecks = new byte[ruleCount];
+        // one pass over the rules, the only one that reads them: a large table has each half of its chains resolved on one
+        // thread (what both read, the chains and the name index, is only read from here on)
         int mid = TwoThreadSplit;
         if (mid < chains.Count) TwoThreads.Run(() => ResolveJumps(0, mid), () => ResolveJumps(mid, chains.Count));
         else ResolveJumps(0, chains.Count);
-        _names = new string[count];
         _edgeStart = new int[count + 1];
         // at most one jump per rule: the array is kept with its unused end rather than copied to the exact size
         var edges = new int[ruleCount];
         int edgeCount = 0;
         for (int n = 0; n < count; n++)
         {
-            _names[n] = _chains[n].Name;
             _edgeStart[n] = edgeCount;
             int at = _ruleStart[chainOfNode[n]], end = _ruleStart[chainOfNode[n] + 1];
             for (int r = at; r < end; r++)
@@ -78,8 +93,7 @@ public sealed class ChainGraph
         // mark_source_chains walks every path from each hook)
         _hooks = new HookSet[count];
         var work = new Queue<int>();
-        for (int ci = 0; ci < chains.Count; ci++)
-            if (chains[ci].Hook is { } h) { int n = _nodeOfChain[ci]; _hooks[n] = h.AsSet(); work.Enqueue(n); }
+        foreach (int ci in _builtins) { int n = _nodeOfChain[ci]; _hooks[n] = chains[ci].Hook!.Value.AsSet(); work.Enqueue(n); }
         while (work.Count > 0)
         {
             int n = work.Dequeue();
@@ -93,6 +107,21 @@ public sealed class ChainGraph
         }
         Loops = FindLoops();
     }
+
+    /// <summary>Name to node, made on first use (two threads may both make it: either one is kept, and they are equal).</summary>
+    private Dictionary<string, int> Index
+    {
+        get
+        {
+            if (Volatile.Read(ref _index) is { } made) return made;
+            var index = new Dictionary<string, int>(_chains.Length, StringComparer.Ordinal);
+            for (int n = 0; n < _chains.Length; n++) index[_chains[n].Name] = n;
+            return Interlocked.CompareExchange(ref _index, index, null) ?? index;
+        }
+    }
+
+    /// <summary>The positions in <see cref="Model.Table.Chains"/> of the builtin chains.</summary>
+    public IReadOnlyList<int> BuiltinPositions => _builtins;
 
     /// <summary>A table with at least this many rules has its per-rule work (jumps here, checks in the validator) done on two threads.</summary>
     internal const int TwoThreadRules = 40_000;
@@ -112,25 +141,67 @@ public sealed class ChainGraph
         }
     }
 
-    /// <summary>The node each rule of the chains at [<paramref name="from"/>, <paramref name="to"/>) jumps or goes to (-1: not a jump, or no such chain).</summary>
+    /// <summary>
+    /// The node each rule of the chains at [<paramref name="from"/>, <paramref name="to"/>) jumps or goes to (-1: not a jump,
+    /// or no such chain), and what the load-time checks need of it. A parsed rule's jump names its chain
+    /// (<see cref="JumpTarget.Callee"/>), which is taken when it is this table's chain at its position; any other jump is
+    /// looked up by name.
+    /// </summary>
     private void ResolveJumps(int from, int to)
     {
         var chains = Table.Chains;
+        var table = Table.Name;
         for (int ci = from; ci < to; ci++)
         {
             var rules = chains[ci].Rules;
             int at = _ruleStart[ci];
             for (int i = 0; i < rules.Count; i++)
-                _callee[at + i] = rules[i].Target is JumpTarget j && _index.TryGetValue(j.Chain, out var t) ? t : -1;
+            {
+                var rule = rules[i];
+                var t = rule.Target;
+                int callee = -1;
+                // a rule the checks pass without a look: only plain matches, and a target that is no jump to a missing or
+                // builtin chain, known, valid in this table (and not DROP in nat); left to check then is the target's hooks
+                bool quiet = rule.OnlyPlainMatches;
+                var hooks = HookSet.All;
+                if (t is JumpTarget j)
+                {
+                    if (_nodesArePositions && j.Callee is { } c && (uint)c.Position < (uint)_chains.Length && ReferenceEquals(_chains[c.Position], c))
+                        callee = c.Position;
+                    else if (Index.TryGetValue(j.Chain, out var n)) callee = n;
+                    quiet &= callee >= 0 && !_chains[callee].IsBuiltin;
+                }
+                else if (t is not null)
+                {
+                    quiet &= !t.IsUnknown && (t.AllowedTables & table.AsSet()) != 0 && !(t is VerdictTarget { Verdict: Verdict.Drop } && table == TableName.Nat);
+                    hooks = t.AllowedHooks;
+                }
+                _callee[at + i] = callee;
+                _loadChecks[at + i] = (byte)((byte)hooks | (quiet ? 0 : NeedsLook));
+            }
         }
     }
 
-    public Chain? this[string name] => _index.TryGetValue(name, out var n) ? _chains[n] : null;
+    private const byte NeedsLook = 0x80; // above the five hook bits of a HookSet
+
+    /// <summary>
+    /// Whether the load-time checks have nothing to say about rule <paramref name="ruleIndex"/> of the chain at
+    /// <paramref name="chainIndex"/>, which is reached from <paramref name="hooks"/>: its matches are all plain, its target
+    /// is known, valid in this table and usable from those hooks, and a jump goes to a user chain that exists. Read from
+    /// what the graph noted when it resolved the jumps, without reading the rule.
+    /// </summary>
+    internal bool IsQuietAt(int chainIndex, int ruleIndex, HookSet hooks)
+    {
+        byte b = _loadChecks[_ruleStart[chainIndex] + ruleIndex];
+        return (b & NeedsLook) == 0 && (hooks == HookSet.None || ((HookSet)b & hooks) == hooks);
+    }
+
+    public Chain? this[string name] => Index.TryGetValue(name, out var n) ? _chains[n] : null;
 
     /// <summary>The rules (of any chain) that jump or go to this chain, in table order.</summary>
     public IReadOnlyList<Rule> Callers(string chain) => (_callers ??= BuildCallers()).TryGetValue(chain, out var l) ? l : [];
 
-    public HookSet HooksOf(string chain) => _index.TryGetValue(chain, out var n) ? _hooks[n] : HookSet.None;
+    public HookSet HooksOf(string chain) => Index.TryGetValue(chain, out var n) ? _hooks[n] : HookSet.None;
 
     /// <summary>As <see cref="HooksOf"/> for the chain at position <paramref name="chainIndex"/> of <see cref="Model.Table.Chains"/> (no name lookup).</summary>
     public HookSet HooksOfChainAt(int chainIndex) => _hooks[_nodeOfChain[chainIndex]];
@@ -138,7 +209,7 @@ public sealed class ChainGraph
     /// <summary>As <c>this[name]</c> for the chain that rule <paramref name="ruleIndex"/> of the chain at <paramref name="chainIndex"/> jumps to (null: not a jump, or no such chain).</summary>
     public Chain? CalleeAt(int chainIndex, int ruleIndex) => _callee[_ruleStart[chainIndex] + ruleIndex] is var n and >= 0 ? _chains[n] : null;
 
-    public bool Exists(string chain) => _index.ContainsKey(chain);
+    public bool Exists(string chain) => Index.ContainsKey(chain);
 
     private Dictionary<string, List<Rule>> BuildCallers()
     {
@@ -151,12 +222,16 @@ public sealed class ChainGraph
     }
 
     /// <summary>Longest chain of nested user-chain jumps below a builtin chain (iptables-nft refuses more than 15).</summary>
-    public int MaxDepth(string chain)
+    public int MaxDepth(string chain) => Index.TryGetValue(chain, out var n) ? MaxDepthOf(n) : throw new KeyNotFoundException(chain);
+
+    /// <summary>As <see cref="MaxDepth"/> for the chain at position <paramref name="chainIndex"/> of <see cref="Model.Table.Chains"/> (no name lookup).</summary>
+    public int MaxDepthAt(int chainIndex) => MaxDepthOf(_nodeOfChain[chainIndex]);
+
+    private int MaxDepthOf(int start)
     {
         // Depth(n) = max over n's jumps of 1 + Depth(target), where a chain already on the current path counts 0
         // and a chain finished earlier in this call keeps its value; walked with an explicit stack so that a
         // ruleset nested thousands deep cannot overflow the thread's stack.
-        if (!_index.TryGetValue(chain, out var start)) throw new KeyNotFoundException(chain);
         // without loops a chain's depth does not depend on the path that reached it, so what one call found holds for the
         // next (a kube-proxy nat table's PREROUTING and OUTPUT both reach all its 40,000 chains through KUBE-SERVICES);
         // with a loop, each call starts afresh. A value in the memo is final once written, so calls may share it.
@@ -223,8 +298,8 @@ public sealed class ChainGraph
                     if (color[t] == 1)
                     {
                         var cycle = new List<string>(path.Count - pathPos[t] + 1);
-                        for (int i = pathPos[t]; i < path.Count; i++) cycle.Add(_names[path[i]]);
-                        cycle.Add(_names[t]);
+                        for (int i = pathPos[t]; i < path.Count; i++) cycle.Add(_chains[path[i]].Name);
+                        cycle.Add(_chains[t].Name);
                         loops.Add(cycle);
                     }
                     else if (color[t] == 0)
