@@ -27,8 +27,6 @@ public sealed class Table
     public bool IsHeaderless => Inference is not null;
     public SourceLine? Header { get; init; }
     public SourceLine? Commit { get; init; }
-    /// <summary>Set by the parser, whose tables never hold two chains of one name: the chain graph then numbers the chains by position without hashing their names.</summary>
-    internal bool ChainNamesUnique { get; init; }
     public SourceLocation Location => Header?.Start ?? Chains.FirstOrDefault()?.Location ?? SourceLocation.None;
 
     private Dictionary<string, Chain>? _byName;

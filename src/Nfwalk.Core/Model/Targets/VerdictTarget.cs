@@ -34,12 +34,6 @@ public sealed class JumpTarget(string chain, bool isGoto) : Target
 {
     public string Chain { get; } = chain;
     public bool IsGoto { get; } = isGoto;
-    /// <summary>
-    /// The chain of that name in the rule's table, when the parser found it there as it read the rule (null otherwise, and
-    /// for a target made elsewhere): the chain graph takes it without looking the name up, after checking it is the
-    /// table's chain at its <see cref="Model.Chain.Position"/>.
-    /// </summary>
-    internal Model.Chain? Callee { get; set; }
     public override string Name => Chain;
     public override bool IsTerminating => IsGoto;
     public override void Print(StringBuilder sb) => sb.Append(IsGoto ? " -g " : " -j ").Append(Chain);

@@ -15,16 +15,16 @@ internal static class TableAssembler
         foreach (var h in Hooks.All)
         {
             if ((hooks & h.AsSet()) == 0 || d.Find(h.ChainName()) is not { IsDeclared: false, RuleCount: > 0 } c) continue;
-            chains.Add(Build(d, c, h, Policy.Accept, null, null, chains.Count));
+            chains.Add(Build(d, c, h, Policy.Accept, null, null));
         }
         // the declared chains, in declaration order; a large table's two halves on two threads (making 40,000 chains from
         // drafts spread over the parse's memory is mostly waiting for it), each with its messages, kept in line order
         var declared = new Chain[d.Declarations.Count];
         List<Diagnostic>? firstErrors = null, secondErrors = null;
-        int mid = declared.Length >= TwoThreadChains ? declared.Length / 2 : declared.Length, first = chains.Count;
+        int mid = declared.Length >= TwoThreadChains ? declared.Length / 2 : declared.Length;
         if (mid < declared.Length)
-            TwoThreads.Run(() => Declared(d, name, inference, declared, 0, mid, first, ref firstErrors), () => Declared(d, name, inference, declared, mid, declared.Length, first, ref secondErrors));
-        else Declared(d, name, inference, declared, 0, declared.Length, first, ref firstErrors);
+            TwoThreads.Run(() => Declared(d, name, inference, declared, 0, mid, ref firstErrors), () => Declared(d, name, inference, declared, mid, declared.Length, ref secondErrors));
+        else Declared(d, name, inference, declared, 0, declared.Length, ref firstErrors);
         foreach (var e in (firstErrors ?? []).Concat(secondErrors ?? [])) diags.Add(e);
         chains.AddRange(declared);
         foreach (var c in d.ChainOrder)
@@ -41,17 +41,15 @@ internal static class TableAssembler
             }
             else if (!d.Headerless)
                 diags.Error(rules[0].ChainLocation, $"chain {cname} is not declared in table {name.Name()} (no \":{cname} - [0:0]\" line); iptables-restore refuses rules for an unknown chain");
-            chains.Add(Build(d, c, hook, hook is null ? Policy.None : Policy.Accept, null, null, chains.Count));
+            chains.Add(Build(d, c, hook, hook is null ? Policy.None : Policy.Accept, null, null));
         }
-        // a draft's chains are its dictionary's, one per name
-        return new Table { Name = name, Chains = chains, Inference = inference, Header = d.Header, Commit = d.Commit, ChainNamesUnique = true };
+        return new Table { Name = name, Chains = chains, Inference = inference, Header = d.Header, Commit = d.Commit };
     }
 
     /// <summary>A table with at least this many declared chains has them made on two threads.</summary>
     internal const int TwoThreadChains = 10_000;
 
-    /// <summary>Chains [<paramref name="from"/>, <paramref name="to"/>) of the declarations, which go to the table from position <paramref name="first"/> on.</summary>
-    private static void Declared(TableDraft d, TableName name, TableInference? inference, Chain[] into, int from, int to, int first, ref List<Diagnostic>? errors)
+    private static void Declared(TableDraft d, TableName name, TableInference? inference, Chain[] into, int from, int to, ref List<Diagnostic>? errors)
     {
         var hooks = name.Hooks();
         for (int i = from; i < to; i++)
@@ -66,15 +64,13 @@ internal static class TableAssembler
             }
             var policy = c.DeclaredPolicy;
             var p = hook is null ? Policy.None : policy == Policy.None ? Policy.Accept : policy;
-            into[i] = Build(d, c, hook, p, c.DeclaredCounters, c.Declaration, first + i);
+            into[i] = Build(d, c, hook, p, c.DeclaredCounters, c.Declaration);
         }
     }
 
-    /// <summary>The draft's chain, filled in; it goes to the table at <paramref name="position"/>.</summary>
-    private static Chain Build(TableDraft d, ChainDraft c, Hook? hook, Policy policy, Counters? counters, SourceLine? decl, int position)
+    private static Chain Build(TableDraft d, ChainDraft c, Hook? hook, Policy policy, Counters? counters, SourceLine? decl)
     {
         c.Assembled = true;
-        c.Chain.Fill(hook, policy, counters, decl, d.RulesOf(c), position);
-        return c.Chain;
+        return new Chain { Name = c.Name, Hook = hook, Policy = policy, PolicyCounters = counters, Declaration = decl, Rules = d.RulesOf(c) };
     }
 }

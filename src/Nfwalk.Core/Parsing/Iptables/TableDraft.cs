@@ -98,7 +98,6 @@ internal sealed class TableDraft
     public void Append(Rule r)
     {
         if (Headerless) (_fileOrder ??= new()).Add(r);
-        ResolveJump(r);
         // a dump lists each chain's rules together: look a name up only when it changes (the second parsing thread's
         // rules name their chain with a string of their own, so the names are compared, not their references)
         var c = _last is { } last && string.Equals(last.Name, r.ChainName) ? last : NextRun(r.ChainName);
@@ -133,7 +132,6 @@ internal sealed class TableDraft
     /// <summary>"-I CHAIN": before the chain's first rule so far (iptables-restore inserts at the top).</summary>
     public void Insert(Rule r)
     {
-        ResolveJump(r);
         if (Headerless)
         {
             var all = _fileOrder ??= new();
@@ -146,22 +144,6 @@ internal sealed class TableDraft
         c.RuleCount++;
         for (int k = 0; k < own.Count; k++) own[k].Number = k + 1;
         _last = null; // the chain's rules no longer end the runs
-    }
-
-    private ChainDraft? _lastCallee;
-
-    /// <summary>
-    /// A rule's -j/-g to a chain this table has so far (iptables-save declares every chain before the rules): the target
-    /// names the chain (<see cref="Model.Targets.JumpTarget.Callee"/>), looked up while the rule is read rather than once more,
-    /// cold, when the table is checked. Runs of jumps to one chain (kube-proxy's KUBE-MARK-MASQ) compare one name.
-    /// </summary>
-    private void ResolveJump(Rule r)
-    {
-        if (r.Target is not Model.Targets.JumpTarget j) return;
-        var c = _lastCallee is { } last && string.Equals(last.Name, j.Chain) ? last : _chains.GetValueOrDefault(j.Chain);
-        if (c is null) return;
-        _lastCallee = c;
-        j.Callee = c.Chain;
     }
 
     /// <summary>The rules of a chain, in chain order.</summary>
@@ -185,8 +167,6 @@ internal sealed class TableDraft
 internal sealed class ChainDraft(string name)
 {
     public readonly string Name = name;
-    /// <summary>The model's chain, made with the draft and filled in by the assembler (rules jumping here name it as they are read).</summary>
-    public readonly Chain Chain = new(name);
     public SourceLine? Declaration;
     public int DeclarationColumn;
     /// <summary>Its position in the table's <see cref="TableDraft.Declarations"/> (when declared).</summary>

@@ -14,18 +14,16 @@ namespace Nfwalk.Semantics.Analysis;
 public sealed class ChainGraph
 {
     public Table Table { get; }
-    // one node per chain name; when a name occurs twice, the later chain is the one looked up (as a name map would).
-    // A parsed table's names are unique (Table.ChainNamesUnique): its nodes are its chains' positions, and the name
-    // index is only made when something asks for a chain by name
-    private Dictionary<string, int>? _index;
-    private readonly bool _nodesArePositions;
+    // one node per chain name; when a name occurs twice, the later chain is the one looked up (as a name map would)
+    private readonly Dictionary<string, int> _index;
     private readonly Chain[] _chains;
+    private readonly bool[] _builtin; // per node: what the jump resolution reads instead of the (cold) chain
     // jumps of node n (rules of its chain, in rule order, to chains that exist): _edges[_edgeStart[n] .. _edgeStart[n + 1]]
     private readonly int[] _edgeStart;
     private readonly int[] _edges;
     private readonly HookSet[] _hooks;
     // per chain of Table.Chains (by position): its node; and per rule of it (from _ruleStart[chain]) the node its -j/-g names, or -1
-    // (not a jump, or to a chain that does not exist): each jump is resolved once, here, and the validator reads the answers
+    // (not a jump, or to a chain that does not exist): each name is looked up once, here, and the validator reads the answers
     private readonly int[] _nodeOfChain;
     private readonly int[] _ruleStart;
     private readonly int[] _callee;
@@ -39,39 +37,35 @@ public sealed class ChainGraph
     {
         Table = table;
         var chains = table.Chains;
+        _index = new Dictionary<string, int>(chains.Count, StringComparer.Ordinal);
         // arrays made once at their size (a name occurring twice, which leaves fewer nodes than chains, is rare)
         var nodeChains = new Chain[chains.Count];
         var chainOfNode = new int[chains.Count];
+        _builtin = new bool[chains.Count];
         _nodeOfChain = new int[chains.Count];
         _ruleStart = new int[chains.Count + 1];
         int count = 0, ruleCount = 0;
-        _nodesArePositions = table.ChainNamesUnique;
-        Dictionary<string, int>? index = _nodesArePositions ? null : new Dictionary<string, int>(chains.Count, StringComparer.Ordinal);
         for (int ci = 0; ci < chains.Count; ci++)
         {
             var c = chains[ci];
             _ruleStart[ci] = ruleCount;
             ruleCount += c.Rules.Count;
-            if (c.IsBuiltin) _builtins.Add(ci);
-            int n;
-            if (index is null) n = count++;
-            else
-            {
-                ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(index, c.Name, out bool seen);
-                if (!seen) slot = count++;
-                n = slot;
-            }
-            nodeChains[n] = c; chainOfNode[n] = ci;
+            // one hash lookup per chain: the node of a name met before, or the next one
+            ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, c.Name, out bool seen);
+            if (!seen) slot = count++;
+            int n = slot;
+            nodeChains[n] = c; chainOfNode[n] = ci; _builtin[n] = c.IsBuiltin;
             _nodeOfChain[ci] = n;
+            if (c.IsBuiltin) _builtins.Add(ci);
         }
-        _index = index;
         _ruleStart[chains.Count] = ruleCount;
         if (count != nodeChains.Length) Array.Resize(ref nodeChains, count);
         _chains = nodeChains;
         _callee = new int[ruleCount];
         _loadChecks = new byte[ruleCount];
-        // one pass over the rules, the only one that reads them: a large table has each half of its chains resolved on one
-        // thread (what both read, the chains and the name index, is only read from here on)
+        // one name lookup per jump, in a table of all the chains: most of the graph's time on a large table, so a large
+        // one has each half of its chains resolved on one thread (the name table is only read from here on). It is the
+        // one pass that reads the rules: what the load-time checks need of each is noted on the way
         int mid = TwoThreadSplit;
         if (mid < chains.Count) TwoThreads.Run(() => ResolveJumps(0, mid), () => ResolveJumps(mid, chains.Count));
         else ResolveJumps(0, chains.Count);
@@ -93,7 +87,7 @@ public sealed class ChainGraph
         // mark_source_chains walks every path from each hook)
         _hooks = new HookSet[count];
         var work = new Queue<int>();
-        foreach (int ci in _builtins) { int n = _nodeOfChain[ci]; _hooks[n] = chains[ci].Hook!.Value.AsSet(); work.Enqueue(n); }
+        foreach (int ci in _builtins) { int n = _nodeOfChain[ci]; _hooks[n] |= chains[ci].Hook!.Value.AsSet(); work.Enqueue(n); }
         while (work.Count > 0)
         {
             int n = work.Dequeue();
@@ -106,18 +100,6 @@ public sealed class ChainGraph
             }
         }
         Loops = FindLoops();
-    }
-
-    /// <summary>Name to node, made on first use (two threads may both make it: either one is kept, and they are equal).</summary>
-    private Dictionary<string, int> Index
-    {
-        get
-        {
-            if (Volatile.Read(ref _index) is { } made) return made;
-            var index = new Dictionary<string, int>(_chains.Length, StringComparer.Ordinal);
-            for (int n = 0; n < _chains.Length; n++) index[_chains[n].Name] = n;
-            return Interlocked.CompareExchange(ref _index, index, null) ?? index;
-        }
     }
 
     /// <summary>The positions in <see cref="Model.Table.Chains"/> of the builtin chains.</summary>
@@ -143,9 +125,7 @@ public sealed class ChainGraph
 
     /// <summary>
     /// The node each rule of the chains at [<paramref name="from"/>, <paramref name="to"/>) jumps or goes to (-1: not a jump,
-    /// or no such chain), and what the load-time checks need of it. A parsed rule's jump names its chain
-    /// (<see cref="JumpTarget.Callee"/>), which is taken when it is this table's chain at its position; any other jump is
-    /// looked up by name.
+    /// or no such chain), and what the load-time checks need of it.
     /// </summary>
     private void ResolveJumps(int from, int to)
     {
@@ -166,10 +146,8 @@ public sealed class ChainGraph
                 var hooks = HookSet.All;
                 if (t is JumpTarget j)
                 {
-                    if (_nodesArePositions && j.Callee is { } c && (uint)c.Position < (uint)_chains.Length && ReferenceEquals(_chains[c.Position], c))
-                        callee = c.Position;
-                    else if (Index.TryGetValue(j.Chain, out var n)) callee = n;
-                    quiet &= callee >= 0 && !_chains[callee].IsBuiltin;
+                    if (_index.TryGetValue(j.Chain, out var n)) callee = n;
+                    quiet &= callee >= 0 && !_builtin[callee];
                 }
                 else if (t is not null)
                 {
@@ -196,12 +174,12 @@ public sealed class ChainGraph
         return (b & NeedsLook) == 0 && (hooks == HookSet.None || ((HookSet)b & hooks) == hooks);
     }
 
-    public Chain? this[string name] => Index.TryGetValue(name, out var n) ? _chains[n] : null;
+    public Chain? this[string name] => _index.TryGetValue(name, out var n) ? _chains[n] : null;
 
     /// <summary>The rules (of any chain) that jump or go to this chain, in table order.</summary>
     public IReadOnlyList<Rule> Callers(string chain) => (_callers ??= BuildCallers()).TryGetValue(chain, out var l) ? l : [];
 
-    public HookSet HooksOf(string chain) => Index.TryGetValue(chain, out var n) ? _hooks[n] : HookSet.None;
+    public HookSet HooksOf(string chain) => _index.TryGetValue(chain, out var n) ? _hooks[n] : HookSet.None;
 
     /// <summary>As <see cref="HooksOf"/> for the chain at position <paramref name="chainIndex"/> of <see cref="Model.Table.Chains"/> (no name lookup).</summary>
     public HookSet HooksOfChainAt(int chainIndex) => _hooks[_nodeOfChain[chainIndex]];
@@ -209,7 +187,7 @@ public sealed class ChainGraph
     /// <summary>As <c>this[name]</c> for the chain that rule <paramref name="ruleIndex"/> of the chain at <paramref name="chainIndex"/> jumps to (null: not a jump, or no such chain).</summary>
     public Chain? CalleeAt(int chainIndex, int ruleIndex) => _callee[_ruleStart[chainIndex] + ruleIndex] is var n and >= 0 ? _chains[n] : null;
 
-    public bool Exists(string chain) => Index.ContainsKey(chain);
+    public bool Exists(string chain) => _index.ContainsKey(chain);
 
     private Dictionary<string, List<Rule>> BuildCallers()
     {
@@ -222,7 +200,7 @@ public sealed class ChainGraph
     }
 
     /// <summary>Longest chain of nested user-chain jumps below a builtin chain (iptables-nft refuses more than 15).</summary>
-    public int MaxDepth(string chain) => Index.TryGetValue(chain, out var n) ? MaxDepthOf(n) : throw new KeyNotFoundException(chain);
+    public int MaxDepth(string chain) => _index.TryGetValue(chain, out var n) ? MaxDepthOf(n) : throw new KeyNotFoundException(chain);
 
     /// <summary>As <see cref="MaxDepth"/> for the chain at position <paramref name="chainIndex"/> of <see cref="Model.Table.Chains"/> (no name lookup).</summary>
     public int MaxDepthAt(int chainIndex) => MaxDepthOf(_nodeOfChain[chainIndex]);
