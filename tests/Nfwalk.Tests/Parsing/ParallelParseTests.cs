@@ -140,4 +140,27 @@ public class ParallelParseTests
         sb.Append("COMMIT\n");
         Same(sb.ToString(), "restore.rules");
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_insert_goes_to_its_position_and_a_long_option_inserts_too(bool headerless)
+    {
+        // "-I X N" puts the rule at position N of the chain so far, "--insert" is "-I" and "--append" is "-A" (iptables-restore);
+        // a position past one after the last, or below 1, is refused by iptables and reported here
+        var rules = "-A X -s 1.1.1.1/32 -j ACCEPT\n-A X -s 2.2.2.2/32 -j ACCEPT\n-I X 2 -s 3.3.3.3/32 -j DROP\n-I X -s 4.4.4.4/32 -j DROP\n"
+            + "--insert X 5 -s 5.5.5.5/32 -j DROP\n--append X -s 6.6.6.6/32 -j ACCEPT\n-I X 9 -s 7.7.7.7/32 -j DROP\n-I X 0 -s 8.8.8.8/32 -j DROP\n";
+        var text = headerless ? ":X - [0:0]\n" + rules : "*filter\n:INPUT ACCEPT [0:0]\n:X - [0:0]\n" + rules + "COMMIT\n";
+        var r = SaveParser.Parse(text, "i.rules", parallel: false);
+        var x = r.Ruleset.Tables.Single().FindChain("X")!;
+        Assert.Equal(["8.8.8.8/32", "4.4.4.4/32", "1.1.1.1/32", "3.3.3.3/32", "2.2.2.2/32", "5.5.5.5/32", "6.6.6.6/32", "7.7.7.7/32"],
+            x.Rules.Select(rule => rule.Matches.OfType<Nfwalk.Model.Matches.AddressMatch>().Single().Prefix.ToString()));
+        Assert.Equal(Enumerable.Range(1, 8), x.Rules.Select(rule => rule.Number));
+        var errors = r.Diagnostics.Where(d => d.Severity == Nfwalk.Diagnostics.Severity.Error).Select(d => d.ToString()).ToList();
+        int first = headerless ? 1 : 3;
+        Assert.Equal(2, errors.Count);
+        Assert.StartsWith($"i.rules:{first + 7}:6: error: -I X 9: the chain has 6 rules at this line, so there is no position 9", errors[0]);
+        Assert.StartsWith($"i.rules:{first + 8}:6: error: -I X 0: rule positions start at 1", errors[1]);
+        Same(text, "i.rules");
+    }
 }

@@ -228,7 +228,9 @@ public static partial class SaveParser
             var chainText = text.AsSpan(chainTok.Start, chainTok.Length);
             var chain = _lastChain is { } lc && chainText.SequenceEqual(lc) ? lc : _lastChain = chainText.ToString();
             int next = first + 2;
-            if (cmd[1] == 'I' && next < tokens.Count && int.TryParse(text.AsSpan(tokens[next].Start, tokens[next].Length), out _)) next++;
+            bool insert = cmd is "-I" or "--insert";
+            // "-I CHAIN N" needs the chain's rules so far (the builder's): left to the builder
+            if (insert && next < tokens.Count && int.TryParse(text.AsSpan(tokens[next].Start, tokens[next].Length), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)) return;
             int d0 = _diags.Items.Count;
             var rule = parser.Parse(text, tokens, next, chain, chainTok.Column, line, counters);
             Diagnostic[]? ds = null;
@@ -237,7 +239,7 @@ public static partial class SaveParser
                 ds = new Diagnostic[_diags.Items.Count - d0];
                 for (int i = 0; i < ds.Length; i++) ds[i] = _diags.Items[d0 + i];
             }
-            _out.Add(new PreParsedLine(line.Offset, rule, cmd[1] == 'I', ds));
+            _out.Add(new PreParsedLine(line.Offset, rule, insert, ds));
         }
 
         // what Builder.Declare reads from the line before it looks at the table, when the line has no mistake

@@ -309,13 +309,29 @@ public static partial class SaveParser
                     if (first + 1 >= _tokens.Count) { diags.Error(cmdAt, $"{cmd.ToString()} needs a chain name"); return; }
                     var ct = _tokens[first + 1];
                     int next = first + 2;
-                    if (cmd[1] == 'I' && next < _tokens.Count && int.TryParse(text.AsSpan(_tokens[next].Start, _tokens[next].Length), out _)) next++;
+                    bool insert = cmd is "-I" or "--insert";
+                    // "-I CHAIN N": the rule goes in at position N (1 without a number), as iptables-restore puts it
+                    int position = 1;
+                    SourceLocation positionAt = default;
+                    if (insert && next < _tokens.Count && int.TryParse(text.AsSpan(_tokens[next].Start, _tokens[next].Length), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out position))
+                        positionAt = line.At(_tokens[next++].Column);
+                    else position = 1;
                     var draft = CurrentDraft();
                     draft.RulesStarted = true;
-                    var chain = draft.Named(text.AsSpan(ct.Start, ct.Length)).Name;
-                    var rule = _ruleParser!.Parse(text, _tokens, next, chain, ct.Column, line, counters);
-                    if (cmd[1] == 'I') draft.Insert(rule);
-                    else draft.Append(rule);
+                    var chain = draft.Named(text.AsSpan(ct.Start, ct.Length));
+                    var rule = _ruleParser!.Parse(text, _tokens, next, chain.Name, ct.Column, line, counters);
+                    if (!insert) { draft.Append(rule); return; }
+                    if (position < 1)
+                    {
+                        diags.Error(positionAt, $"-I {chain.Name} {position}: rule positions start at 1 (iptables: \"Invalid rule number\"); the rule is put first");
+                        position = 1;
+                    }
+                    else if (position > chain.RuleCount + 1)
+                    {
+                        diags.Error(positionAt, $"-I {chain.Name} {position}: the chain has {chain.RuleCount} rule{(chain.RuleCount == 1 ? "" : "s")} at this line, so there is no position {position} (iptables: \"Index of insertion too big\"); the rule is put last");
+                        position = chain.RuleCount + 1;
+                    }
+                    draft.Insert(rule, position);
                     return;
                 }
                 case "-N" or "--new-chain":

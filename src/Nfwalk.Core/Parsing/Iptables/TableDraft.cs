@@ -129,18 +129,26 @@ internal sealed class TableDraft
         return c;
     }
 
-    /// <summary>"-I CHAIN": before the chain's first rule so far (iptables-restore inserts at the top).</summary>
-    public void Insert(Rule r)
+    /// <summary>"-I CHAIN [N]": at position <paramref name="position"/> of the chain's rules so far (1, the top, without a
+    /// number; the caller has checked that it is at most one past the last).</summary>
+    public void Insert(Rule r, int position = 1)
     {
+        var c = Named(r.ChainName);
         if (Headerless)
         {
+            // in file order, before the rule now at that position of the chain (after its last one when it goes last)
             var all = _fileOrder ??= new();
-            all.Insert(all.FindIndex(x => x.ChainName == r.ChainName) is var i and >= 0 ? i : all.Count, r);
+            int seen = 0, at = all.Count;
+            for (int i = 0; i < all.Count; i++)
+                if (all[i].ChainName == r.ChainName && ++seen == position) { at = i; break; }
+            if (seen < position && position > 1)
+                for (int i = all.Count - 1; i >= 0; i--)
+                    if (all[i].ChainName == r.ChainName) { at = i + 1; break; }
+            all.Insert(at, r);
         }
-        var c = Named(r.ChainName);
         if (c.RuleCount == 0) ChainOrder.Add(c);
         var own = OwnList(c);
-        own.Insert(0, r);
+        own.Insert(Math.Clamp(position - 1, 0, own.Count), r);
         c.RuleCount++;
         for (int k = 0; k < own.Count; k++) own[k].Number = k + 1;
         _last = null; // the chain's rules no longer end the runs
