@@ -15,9 +15,10 @@ public static partial class SaveParser
 
     /// <summary>
     /// A well-formed ":NAME POLICY [p:b]" line read ahead: the chain it names, made but in no table yet (the builder adds
-    /// it, or finds the chain there already and drops this one), where its policy word is in the line, and its counters.
+    /// it, or finds the chain there already and drops this one), its policy word (a known one as the literal), the column
+    /// of the name, and its counters: what the builder needs without decoding the line again.
     /// </summary>
-    private sealed record PreDeclaration(ChainDraft Chain, int PolicyStart, int PolicyLength, Counters? Counters);
+    private sealed record PreDeclaration(ChainDraft Chain, string PolicyWord, int NameColumn, Counters? Counters);
 
     /// <summary>
     /// The rule lines of a two-thread parse, parsed ahead of the builder. The text from a line start to its end is cut into
@@ -254,8 +255,10 @@ public static partial class SaveParser
                 if (!Builder.TryBracketedCounters(text.Slice(tokens[2].Start, tokens[2].Length), out var ct)) return;
                 counters = ct;
             }
+            var policy = text.Slice(tokens[1].Start, tokens[1].Length);
+            string word = policy switch { "ACCEPT" => "ACCEPT", "DROP" => "DROP", "-" => "-", _ => policy.ToString() };
             var chain = new ChainDraft(text.Slice(tokens[0].Start + 1, tokens[0].Length - 1).ToString());
-            _out.Add(new PreParsedLine(line.Offset, new PreDeclaration(chain, tokens[1].Start, tokens[1].Length, counters), false, null));
+            _out.Add(new PreParsedLine(line.Offset, new PreDeclaration(chain, word, tokens[0].Start + 2, counters), false, null));
         }
     }
 }

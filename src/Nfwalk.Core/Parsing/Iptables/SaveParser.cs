@@ -237,6 +237,13 @@ public static partial class SaveParser
         {
             // a rule read ahead: the checks below that come before it (blank, '#', binary, '*') were made on the same line
             // by the thread that parsed it, so only the table's state is left to look at, and the line is not decoded again
+            if (_pre is { Parsed: PreDeclaration pd })
+            {
+                // what the ":" case below does, with the line read ahead (not decoded again)
+                if (_current is { Skip: true }) return; // a line of a skipped table
+                AddDeclaration(line, pd.Chain.Name, pd.PolicyWord, pd.Counters, pd.NameColumn, pd.Chain);
+                return;
+            }
             if (_pre is { Parsed: Rule r } pre)
             {
                 if (_current is { Skip: true }) return; // not COMMIT: a line of a skipped table
@@ -266,12 +273,6 @@ public static partial class SaveParser
             if (_current is { Skip: true })
             {
                 if (text.AsSpan(s, e - s).Trim().SequenceEqual("COMMIT")) { _current = null; }
-                return;
-            }
-            // read ahead (two-thread parse): a declaration as the ":" case below reads it
-            if (_pre is { Parsed: PreDeclaration pd })
-            {
-                AddDeclaration(line, pd.Chain.Name, text.AsSpan(pd.PolicyStart, pd.PolicyLength), pd.Counters, col + 1, pd.Chain);
                 return;
             }
             if (c == ':') { Declare(line, col); return; }

@@ -71,9 +71,16 @@ internal sealed class TableDraft
     public ChainDraft Named(ReadOnlySpan<char> name, ChainDraft? made = null)
     {
         if (_lastNamed is { } last && name.SequenceEqual(last.Name)) return last;
-        if (!_byText.TryGetValue(name, out var c))
+        ChainDraft? c;
+        if (made is not null)
         {
-            c = made ?? new ChainDraft(name.ToString());
+            // one lookup adds the chain made ahead or finds the table's (a declaration's name is nearly always new)
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_chains, made.Name, out _);
+            c = slot ??= made;
+        }
+        else if (!_byText.TryGetValue(name, out c))
+        {
+            c = new ChainDraft(name.ToString());
             _chains.Add(c.Name, c);
         }
         return _lastNamed = c;
