@@ -26,12 +26,10 @@ public sealed class Rule
     public Counters? Counters
     {
         get => _counters?.Value;
-        init => _counters = value is not { } c ? null : c == default ? ZeroCounters : new StrongBox<Counters>(c);
+        init => _counters = CountersBox.Of(value);
     }
-    // boxed: iptables-save writes rule counters only with -c, and a Counters? field was 24 of a rule's 104 bytes;
-    // [0:0], what a restore file usually carries, is one shared box (never written to)
+    // boxed: iptables-save writes rule counters only with -c, and a Counters? field was 24 of a rule's 104 bytes
     private readonly StrongBox<Counters>? _counters;
-    private static readonly StrongBox<Counters> ZeroCounters = new(default);
     public required SourceLine Source { get; init; }
     public SourceLocation Location => Source.Start;
     public string OriginalText => Source.Text;

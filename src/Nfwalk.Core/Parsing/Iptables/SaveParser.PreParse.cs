@@ -9,16 +9,10 @@ public static partial class SaveParser
 {
     /// <summary>
     /// A line read ahead: where it starts, and either a rule (with "-I" or not, and the diagnostics its parse gave; null:
-    /// none) or a <see cref="PreDeclaration"/>.
+    /// none) or, for a well-formed ":NAME POLICY [p:b]" line, the <see cref="ChainDraft"/> it names, made but in no table yet
+    /// (the builder adds it, or finds the chain there already and drops this one) and carrying what the line says.
     /// </summary>
     private readonly record struct PreParsedLine(int Offset, object Parsed, bool Insert, Diagnostic[]? Diagnostics);
-
-    /// <summary>
-    /// A well-formed ":NAME POLICY [p:b]" line read ahead: the chain it names, made but in no table yet (the builder adds
-    /// it, or finds the chain there already and drops this one), its policy word (a known one as the literal), the column
-    /// of the name, and its counters: what the builder needs without decoding the line again.
-    /// </summary>
-    private sealed record PreDeclaration(ChainDraft Chain, string PolicyWord, int NameColumn, Counters? Counters);
 
     /// <summary>
     /// The rule lines of a two-thread parse, parsed ahead of the builder. The text from a line start to its end is cut into
@@ -257,8 +251,9 @@ public static partial class SaveParser
             }
             var policy = text.Slice(tokens[1].Start, tokens[1].Length);
             string word = policy switch { "ACCEPT" => "ACCEPT", "DROP" => "DROP", "-" => "-", _ => policy.ToString() };
-            var chain = new ChainDraft(text.Slice(tokens[0].Start + 1, tokens[0].Length - 1).ToString());
-            _out.Add(new PreParsedLine(line.Offset, new PreDeclaration(chain, word, tokens[0].Start + 2, counters), false, null));
+            var chain = new ChainDraft(text.Slice(tokens[0].Start + 1, tokens[0].Length - 1).ToString())
+            { ReadAheadPolicy = word, ReadAheadColumn = tokens[0].Start + 2, DeclaredCounters = CountersBox.Of(counters) };
+            _out.Add(new PreParsedLine(line.Offset, chain, false, null));
         }
     }
 }

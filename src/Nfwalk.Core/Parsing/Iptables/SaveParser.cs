@@ -237,11 +237,11 @@ public static partial class SaveParser
         {
             // a rule read ahead: the checks below that come before it (blank, '#', binary, '*') were made on the same line
             // by the thread that parsed it, so only the table's state is left to look at, and the line is not decoded again
-            if (_pre is { Parsed: PreDeclaration pd })
+            if (_pre is { Parsed: ChainDraft made })
             {
                 // what the ":" case below does, with the line read ahead (not decoded again)
                 if (_current is { Skip: true }) return; // a line of a skipped table
-                AddDeclaration(line, pd.Chain.Name, pd.PolicyWord, pd.Counters, pd.NameColumn, pd.Chain);
+                AddDeclaration(line, made.Name, made.ReadAheadPolicy, made.DeclaredCounters?.Value, made.ReadAheadColumn, made);
                 return;
             }
             if (_pre is { Parsed: Rule r } pre)

@@ -64,7 +64,7 @@ internal static class TableAssembler
             }
             var policy = c.DeclaredPolicy;
             var p = hook is null ? Policy.None : policy == Policy.None ? Policy.Accept : policy;
-            into[i] = Build(d, c, hook, p, c.DeclaredCounters, c.Declaration);
+            into[i] = Build(d, c, hook, p, c.DeclaredCounters?.Value, c.Declaration);
         }
     }
 

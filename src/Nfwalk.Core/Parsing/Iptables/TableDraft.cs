@@ -96,7 +96,7 @@ internal sealed class TableDraft
     /// <summary>Records the declaration of <paramref name="c"/>, a chain of this table (the caller has checked that it is not declared yet).</summary>
     public void Declare(ChainDraft c, SourceLine line, int column, Policy policy, Counters? counters)
     {
-        c.Declaration = line; c.DeclarationColumn = column; c.DeclaredPolicy = policy; c.DeclaredCounters = counters;
+        c.Declaration = line; c.DeclarationColumn = column; c.DeclaredPolicy = policy; c.DeclaredCounters = CountersBox.Of(counters);
         c.DeclarationIndex = Declarations.Count;
         Declarations.Add(c);
     }
@@ -187,7 +187,14 @@ internal sealed class ChainDraft(string name)
     /// <summary>Its position in the table's <see cref="TableDraft.Declarations"/> (when declared).</summary>
     public int DeclarationIndex;
     public Policy DeclaredPolicy;
-    public Counters? DeclaredCounters;
+    /// <summary>Its declaration's counters (boxed, see <see cref="CountersBox"/>); for a chain made ahead from a declaration line, already those of that line.</summary>
+    public System.Runtime.CompilerServices.StrongBox<Counters>? DeclaredCounters;
+    /// <summary>
+    /// A chain made ahead from a ":NAME POLICY [p:b]" line (<see cref="SaveParser"/>'s read-ahead): the policy word (a known
+    /// one as the literal) and the column of the name, what the builder needs to declare it without decoding the line again.
+    /// </summary>
+    public string? ReadAheadPolicy;
+    public int ReadAheadColumn;
     public bool IsDeclared => Declaration.HasValue;
     /// <summary>Where the name was declared (for messages about the declaration).</summary>
     public SourceLocation DeclarationAt => Declaration!.Value.At(DeclarationColumn);
