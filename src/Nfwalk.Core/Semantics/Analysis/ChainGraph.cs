@@ -151,7 +151,7 @@ public sealed class ChainGraph
                 }
                 else if (t is not null)
                 {
-                    quiet &= !t.IsUnknown && (t.AllowedTables & table.AsSet()) != 0 && !(t is VerdictTarget { Verdict: Verdict.Drop } && table == TableName.Nat);
+                    quiet &= !RulesetValidator.TargetNeedsLook(t, table);
                     hooks = t.AllowedHooks;
                 }
                 _callee[at + i] = callee;

@@ -26,6 +26,14 @@ public static class RulesetValidator
         return diags.Items;
     }
 
+    /// <summary>
+    /// Whether the checks below have anything to say of a target other than a jump, in table <paramref name="table"/>,
+    /// besides whether its hooks fit: the chain graph notes it per rule (<see cref="ChainGraph.IsQuietAt"/>), so a check
+    /// added to <see cref="CheckRules"/> is added here too (LoadCheckTests compares with a look at every rule).
+    /// </summary>
+    internal static bool TargetNeedsLook(Target t, TableName table)
+        => t.IsUnknown || (t.AllowedTables & table.AsSet()) == 0 || (t is VerdictTarget { Verdict: Verdict.Drop } && table == TableName.Nat);
+
     private static void ValidateTable(Table table, DiagnosticBag diags, ISet<string>? knownSets, bool everyRule)
     {
         var g = new ChainGraph(table);
