@@ -163,4 +163,61 @@ public class ParallelParseTests
         Assert.StartsWith($"i.rules:{first + 8}:6: error: -I X 0: rule positions start at 1", errors[1]);
         Same(text, "i.rules");
     }
+
+    /// <summary>
+    /// Declarations in sorted runs are kept out of the table's chain dictionary until a lookup needs them
+    /// (TableDraft.Declared). Against the parse that puts every chain in as it comes: the same model, diagnostics and
+    /// validation, on declarations sorted, in a few sorted runs, reversed and shuffled, with repeats (adjacent, within
+    /// a run, across runs), builtin names among them, "-N" and "-P" lines, rules naming declared and undeclared chains,
+    /// and headerless pastes; sequential and two-thread.
+    /// </summary>
+    [Fact]
+    public void Declarations_kept_out_of_the_chain_index_parse_as_when_every_chain_is_indexed()
+    {
+        var rng = new Random(20261202);
+        string[] builtins = ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"];
+        for (int round = 0; round < 300; round++)
+        {
+            var names = Enumerable.Range(0, rng.Next(1, 90)).Select(i => $"C{rng.Next(0, 120):D3}").Distinct().ToList();
+            names.Sort(StringComparer.Ordinal);
+            switch (rng.Next(5))
+            {
+                case 0: break;                                                              // sorted, as iptables-save writes them
+                case 1: names.Reverse(); break;
+                case 2: names = names.OrderBy(_ => rng.Next()).ToList(); break;
+                default:                                                                    // a few sorted runs (kube-proxy: fixed chains, then the rest)
+                    int cut = rng.Next(names.Count + 1);
+                    names = names.Skip(cut).Concat(names.Take(cut)).ToList();
+                    if (rng.Next(2) == 0 && names.Count > 3) names.Insert(rng.Next(names.Count), names[rng.Next(names.Count)]);
+                    break;
+            }
+            if (rng.Next(4) == 0 && names.Count > 0) names.Insert(rng.Next(names.Count + 1), names[rng.Next(names.Count)]); // a repeat
+            var sb = new StringBuilder();
+            bool headerless = rng.Next(5) == 0;
+            if (!headerless) sb.Append("*filter\n");
+            var decls = new List<string>();
+            foreach (var b in builtins.Where(_ => rng.Next(3) > 0)) decls.Add($":{b} ACCEPT [0:0]");
+            foreach (var n in names) decls.Add(rng.Next(10) == 0 ? $"-N {n}" : $":{n} - [0:0]");
+            if (rng.Next(3) == 0) decls = decls.OrderBy(_ => rng.Next()).ToList();       // builtins among the user chains
+            if (rng.Next(6) == 0) decls.Insert(rng.Next(decls.Count + 1), "-P INPUT DROP");
+            foreach (var d in decls) sb.Append(d).Append('\n');
+            var chains = names.Distinct().ToList();
+            int rules = rng.Next(0, 60);
+            for (int i = 0; i < rules; i++)
+            {
+                string chain = rng.Next(8) == 0 ? $"U{rng.Next(5)}" : chains.Count > 0 && rng.Next(4) > 0 ? chains[rng.Next(chains.Count)] : builtins[rng.Next(builtins.Length)];
+                string target = rng.Next(3) == 0 && chains.Count > 0 ? chains[rng.Next(chains.Count)] : rng.Next(2) == 0 ? "ACCEPT" : $"U{rng.Next(5)}";
+                sb.Append(rng.Next(12) == 0 ? "-I " : "-A ").Append(chain).Append($" -s 10.0.{i}.0/24 -j {target}\n");
+                if (rng.Next(15) == 0) sb.Append($":{(chains.Count > 0 ? chains[rng.Next(chains.Count)] : "L")} - [0:0]\n"); // a declaration after rules
+            }
+            if (!headerless) sb.Append("COMMIT\n");
+            var text = sb.ToString();
+            foreach (var parallel in new[] { false, true })
+            {
+                var expected = Describe(SaveParser.ParseIndexingEveryChain(text, "d.rules", parallel));
+                var actual = Describe(SaveParser.Parse(text, "d.rules", parallel: parallel));
+                if (actual != expected) Assert.Fail($"round {round} ({(parallel ? "two threads" : "sequential")}):\n{text}\n{FirstDifference(expected, actual)}");
+            }
+        }
+    }
 }

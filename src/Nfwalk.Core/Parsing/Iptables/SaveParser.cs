@@ -132,11 +132,18 @@ public static partial class SaveParser
         return ParseSplit(file, null, ParallelSplit(file, fraction), startSecondThread);
     }
 
-    private static ParseResult ParseSplit(SourceFile file, IpFamily? family, int split, bool startSecondThread = true)
+    /// <summary>For the tests: the parse with every chain put in the table's dictionary as it comes (<see cref="TableDraft.Declared"/>'s reference).</summary>
+    internal static ParseResult ParseIndexingEveryChain(string text, string fileName, bool parallel)
+    {
+        var file = new SourceFile(fileName, text);
+        return ParseSplit(file, null, parallel ? file.Start : -1, lazyIndex: false);
+    }
+
+    private static ParseResult ParseSplit(SourceFile file, IpFamily? family, int split, bool startSecondThread = true, bool lazyIndex = true)
     {
         var fam = family ?? DetectFamily(file);
         var diags = new DiagnosticBag();
-        var builder = new Builder(file, fam, diags);
+        var builder = new Builder(file, fam, diags, lazyIndex);
         builder.Run(split, startSecondThread);
         return new ParseResult(builder.Result(), diags.Items);
     }
@@ -175,7 +182,7 @@ public static partial class SaveParser
         return IpFamily.V4;
     }
 
-    private sealed class Builder(SourceFile file, IpFamily family, DiagnosticBag diags)
+    private sealed class Builder(SourceFile file, IpFamily family, DiagnosticBag diags, bool lazyIndex = true)
     {
         private readonly List<object> _items = new();
         private readonly List<TableDraft> _drafts = new();
@@ -398,7 +405,7 @@ public static partial class SaveParser
             foreach (var d in _drafts)
                 if (!d.Headerless && d.Name == t)
                     diags.Warning(line.At(col), $"table {t.Name()} appears a second time (first at line {d.Header?.Number}); iptables-restore would replace the first with this one");
-            _current = new TableDraft { Name = t, Header = line };
+            _current = new TableDraft(lazyIndex) { Name = t, Header = line };
             // iptables-save writes a table's chain declarations right after its header: counted ahead, the chain
             // dictionary and lists are made once at their size instead of growing through every size
             // on the way (which allocated about twice the final size: 6 MB of 65 for a 10,000-service kube-proxy dump)
@@ -426,7 +433,7 @@ public static partial class SaveParser
         private TableDraft CurrentDraft()
         {
             if (_current is not null) return _current;
-            _current = new TableDraft { Headerless = true };
+            _current = new TableDraft(lazyIndex) { Headerless = true };
             _drafts.Add(_current);
             _items.Add(_current);
             return _current;
@@ -463,7 +470,7 @@ public static partial class SaveParser
             // In a headerless paste, a declaration after rules, or a repeated name, starts the next table's block.
             if (draft is { Headerless: true } && (draft.RulesStarted || draft.Find(nameSpan) is { IsDeclared: true })) { _current = null; draft = null; }
             draft ??= CurrentDraft();
-            var chain = draft.Named(nameSpan, made);
+            var chain = draft.Declared(nameSpan, made);
             var name = chain.Name;
             if (name.Length > MaxChainName) diags.Error(at, $"chain name \"{Values.Trunc(name)}\" is {name.Length} characters long; the limit is {MaxChainName}");
             if (chain.IsDeclared) { diags.Error(at, $"chain {name} is declared twice in table {draft.Name?.Name() ?? "?"}"); return; }

@@ -14,7 +14,7 @@ internal static class TableAssembler
         // builtin chains used by rules but never declared come first, in hook order (as iptables-save lists them)
         foreach (var h in Hooks.All)
         {
-            if ((hooks & h.AsSet()) == 0 || d.Find(h.ChainName()) is not { IsDeclared: false, RuleCount: > 0 } c) continue;
+            if ((hooks & h.AsSet()) == 0 || d.Find(h) is not { IsDeclared: false, RuleCount: > 0 } c) continue;
             chains.Add(Build(d, c, h, Policy.Accept, null, null));
         }
         // the declared chains, in declaration order; a large table's two halves on two threads (making 40,000 chains from

@@ -31,11 +31,20 @@ internal sealed class TableDraft
     private readonly Dictionary<string, ChainDraft>.AlternateLookup<ReadOnlySpan<char>> _byText;
     private ChainDraft? _lastNamed;
 
-    public TableDraft()
+    public TableDraft(bool lazyIndex = true)
     {
         _chains = new(StringComparer.Ordinal);
         _byText = _chains.GetAlternateLookup<ReadOnlySpan<char>>();
+        _indexed = !lazyIndex;
     }
+
+    // Declarations of user chains in sorted runs are not put in the chain dictionary as they come (see Declared): these
+    // are they, in order, and where each sorted run of them starts. Once anything looks a chain up by name, or a run
+    // cannot be told apart from the ones before cheaply, they all go in and every chain after them as it comes.
+    private readonly List<ChainDraft> _pending = new();
+    private readonly List<int> _runStarts = new();
+    private bool _indexed;
+    private const int MaxRuns = 4, MaxClosedRunLength = 64;
 
     // the rules of the chains whose rules came together, chain after chain; RuleStart/RuleCount of a chain point in here
     private Rule[] _runs = [];
@@ -52,14 +61,88 @@ internal sealed class TableDraft
     /// <summary>Makes room for <paramref name="chains"/> chains at once (the declarations ahead were counted).</summary>
     public void Reserve(int chains)
     {
-        _chains.EnsureCapacity(chains);
+        _reserve = chains;
+        if (_indexed) _chains.EnsureCapacity(chains);
+        else _pending.Capacity = Math.Max(_pending.Capacity, chains);
         Declarations.EnsureCapacity(chains);
         ChainOrder.EnsureCapacity(chains);
     }
 
-    public ChainDraft? Find(string name) => _chains.GetValueOrDefault(name);
+    private int _reserve;
 
-    public ChainDraft? Find(ReadOnlySpan<char> name) => _byText.TryGetValue(name, out var c) ? c : null;
+    /// <summary>A builtin chain's draft (never left out of the dictionary), without indexing what is pending.</summary>
+    public ChainDraft? Find(Hook hook) => _chains.GetValueOrDefault(hook.ChainName());
+
+    public ChainDraft? Find(string name) { Index(); return _chains.GetValueOrDefault(name); }
+
+    public ChainDraft? Find(ReadOnlySpan<char> name) { Index(); return _byText.TryGetValue(name, out var c) ? c : null; }
+
+    /// <summary>
+    /// The chain a declaration (":NAME", "-N", "-P") names: the table's, or a new one (<paramref name="made"/>, made ahead
+    /// with that name, when given). iptables-save lists a table's user chains in sorted order (libiptc keeps them sorted;
+    /// every dump of the fixture corpus does), a restore file nearly so (kube-proxy: its few fixed chains, then the sorted
+    /// service chains). A name greater than the one before cannot be one of its run, and is looked for in the earlier runs
+    /// (short, binary searched) instead of hashed into the dictionary: the 40,000 declarations of a 10,000-service dump
+    /// are then not hashed at all, on the builder's sequential path, unless a lookup needs them (rules in declaration
+    /// order need none). Builtin names always go to the dictionary (no user chain has one).
+    /// </summary>
+    public ChainDraft Declared(ReadOnlySpan<char> name, ChainDraft? made = null)
+    {
+        if (!_indexed)
+        {
+            // while nothing is indexed, the dictionary holds builtin chains only (a lookup by name indexes everything)
+            bool builtin = Hooks.TryParseChain(name, out _);
+            if (!builtin && TryPending(name, made) is { } c) return c;
+            if (builtin)
+            {
+                // a builtin name: straight to the dictionary, leaving what is pending
+                ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_chains, made?.Name ?? name.ToString(), out _);
+                return slot ??= made ?? new ChainDraft(name.ToString());
+            }
+        }
+        return Named(name, made);
+    }
+
+    /// <summary>The new chain of a user declaration that is not one already pending, or null (duplicate, or runs too many to search).</summary>
+    private ChainDraft? TryPending(ReadOnlySpan<char> name, ChainDraft? made)
+    {
+        int n = _pending.Count;
+        bool newRun = n == 0 || name.SequenceCompareTo(_pending[n - 1].Name) <= 0;
+        if (newRun && n > 0)
+        {
+            // the run before has ended: later names are looked for in it, so it must be short, and so must their number
+            int runs = _runStarts.Count;
+            if (runs >= MaxRuns || n - _runStarts[^1] > MaxClosedRunLength) { Index(); return null; }
+        }
+        // in a closed run (all but the current one, which this name is greater than the end of, or which it starts)?
+        int closedEnd = newRun ? n : _runStarts[^1];
+        for (int r = 0; r < _runStarts.Count; r++)
+        {
+            int lo = _runStarts[r], hi = (r + 1 < _runStarts.Count ? _runStarts[r + 1] : n) - 1;
+            if (lo >= closedEnd) break;
+            while (lo <= hi)
+            {
+                int mid = (lo + hi) >>> 1, cmp = name.SequenceCompareTo(_pending[mid].Name);
+                if (cmp == 0) { Index(); return null; }
+                if (cmp < 0) hi = mid - 1; else lo = mid + 1;
+            }
+        }
+        if (newRun) _runStarts.Add(n);
+        var c = made ?? new ChainDraft(name.ToString());
+        _pending.Add(c);
+        return c;
+    }
+
+    /// <summary>Puts the pending declarations in the chain dictionary; every chain goes in as it comes from now on.</summary>
+    private void Index()
+    {
+        if (_indexed) return;
+        _indexed = true;
+        _chains.EnsureCapacity(Math.Max(_reserve, _chains.Count + _pending.Count));
+        foreach (var c in _pending) _chains.Add(c.Name, c); // distinct, and no user chain was in the dictionary
+        _pending.Clear();
+        _runStarts.Clear();
+    }
 
     /// <summary>
     /// The chain named by that text, made (neither declared nor with rules) when it is new. Chain names are not pooled: the
@@ -71,6 +154,7 @@ internal sealed class TableDraft
     public ChainDraft Named(ReadOnlySpan<char> name, ChainDraft? made = null)
     {
         if (_lastNamed is { } last && name.SequenceEqual(last.Name)) return last;
+        Index();
         ChainDraft? c;
         if (made is not null)
         {
@@ -89,6 +173,7 @@ internal sealed class TableDraft
     /// <summary>The chain of that name, made (neither declared nor with rules) when it is new: one hash lookup either way.</summary>
     public ChainDraft Named(string name)
     {
+        Index();
         ref var c = ref CollectionsMarshal.GetValueRefOrAddDefault(_chains, name, out _);
         return c ??= new ChainDraft(name);
     }
