@@ -196,7 +196,6 @@ public static partial class SaveParser
         private PreParse? _ahead;
         private int _piece = -1, _pieceNext;
         private PreParsedLine[] _pieceRules = [];
-        private PreParsedLine? _pre;
 
         /// <summary>
         /// Reads every line in order. With <paramref name="split"/> ≥ 0 (the start of a line), the rule lines from there
@@ -219,14 +218,18 @@ public static partial class SaveParser
             {
                 while (lines.Next(out var line))
                 {
+                    // the line read ahead is passed down, not kept in a field: storing its references in this object cost a
+                    // write barrier each, twice a line
+                    object? pre = null;
+                    int at = 0;
                     if (_ahead is { } a && line.Offset >= a.From)
                     {
                         int k = a.PieceOf(line.Offset, Math.Max(_piece, 0));
                         if (k != _piece) { _piece = k; _pieceRules = a.Entry(k, lines.LineNumber - 1); _pieceNext = 0; }
-                        if (_pieceNext < _pieceRules.Length && _pieceRules[_pieceNext].Offset == line.Offset) _pre = _pieceRules[_pieceNext++];
+                        if (_pieceNext < _pieceRules.Length && _pieceRules[_pieceNext].Offset == line.Offset) { at = _pieceNext++; pre = _pieceRules[at].Parsed; }
                     }
-                    ParseLine(line);
-                    _pre = null;
+                    if (pre is null) ParseLine(line, null, default);
+                    else ParseLine(line, pre, in _pieceRules[at]);
                 }
             }
             finally
@@ -240,25 +243,26 @@ public static partial class SaveParser
                 diags.Error(new SourceLocation(file.Name, lines.LineNumber, 1), $"table {open.Name?.Name() ?? "?"} (line {open.Header?.Number}) has no COMMIT before the end of the file; iptables-restore would apply nothing of it");
         }
 
-        private void ParseLine(SourceLine line)
+        /// <summary>One line; <paramref name="read"/>: what was read ahead of it (the rule or chain of <paramref name="entry"/>), or null.</summary>
+        private void ParseLine(SourceLine line, object? read, in PreParsedLine entry)
         {
             // a rule read ahead: the checks below that come before it (blank, '#', binary, '*') were made on the same line
             // by the thread that parsed it, so only the table's state is left to look at, and the line is not decoded again
-            if (_pre is { Parsed: ChainDraft made })
+            if (read is ChainDraft made)
             {
                 // what the ":" case below does, with the line read ahead (not decoded again)
                 if (_current is { Skip: true }) return; // a line of a skipped table
                 AddDeclaration(line, made.Name, made.ReadAheadPolicy, made.DeclaredCounters?.Value, made.ReadAheadColumn, made);
                 return;
             }
-            if (_pre is { Parsed: Rule r } pre)
+            if (read is Rule r)
             {
                 if (_current is { Skip: true }) return; // not COMMIT: a line of a skipped table
                 // what the "-A"/"-I" case below does, with the rule and diagnostics read ahead
                 var target = CurrentDraft();
                 target.RulesStarted = true;
-                if (pre.Diagnostics is { } ds) foreach (var d in ds) diags.Add(d);
-                if (pre.Insert) target.Insert(r);
+                if (entry.Diagnostics is { } ds) foreach (var d in ds) diags.Add(d);
+                if (entry.Insert) target.Insert(r);
                 else target.Append(r);
                 return;
             }

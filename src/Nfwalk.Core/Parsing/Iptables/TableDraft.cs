@@ -62,6 +62,9 @@ internal sealed class TableDraft
     public void Reserve(int chains)
     {
         _reserve = chains;
+        // and for the rules: a dump's chains have a few each (kube-proxy's 40,000 chains, 110,000 rules): the run array
+        // made at three per chain is not copied through every size on the way
+        if (_runs.Length < chains * 3) Array.Resize(ref _runs, chains * 3);
         if (_indexed) _chains.EnsureCapacity(chains);
         else _pending.Capacity = Math.Max(_pending.Capacity, chains);
         Declarations.EnsureCapacity(chains);
