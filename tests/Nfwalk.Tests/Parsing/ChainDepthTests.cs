@@ -39,4 +39,37 @@ public class ChainDepthTests
         Assert.Equal(0, g.MaxDepth("INPUT"));
         Assert.Equal(15, g.MaxDepth("C2")); // C2 -> ... -> C17
     }
+
+    [Fact]
+    public void Without_loops_every_chain_has_its_longest_path_whatever_is_asked_first()
+    {
+        // the depths the loop search finds on its way are those of the longest-path definition, for every chain of random
+        // acyclic graphs (jumps only to chains declared later), asked in a random order
+        var rng = new Random(7);
+        for (int round = 0; round < 200; round++)
+        {
+            int n = rng.Next(1, 60);
+            var jumps = new List<int>[n];
+            var sb = new StringBuilder("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
+            for (int i = 0; i < n; i++) sb.Append($":C{i} - [0:0]\n");
+            for (int i = 0; i < n; i++)
+            {
+                jumps[i] = Enumerable.Range(0, rng.Next(0, 4)).Where(_ => i + 1 < n).Select(_ => rng.Next(i + 1, n)).ToList();
+                foreach (var t in jumps[i]) sb.Append($"-A C{i} -j C{t}\n");
+            }
+            foreach (var b in new[] { "INPUT", "FORWARD", "OUTPUT" })
+                if (n > 0) sb.Append($"-A {b} -j C{rng.Next(n)}\n");
+            var g = new ChainGraph(SaveParser.Parse(sb.Append("COMMIT\n").ToString(), "dag.rules").Ruleset.Tables.Single());
+            Assert.Empty(g.Loops);
+            var depth = new int?[n];
+            int Depth(int c) => depth[c] ??= jumps[c].Count == 0 ? 0 : jumps[c].Max(t => 1 + Depth(t));
+            foreach (var c in Enumerable.Range(0, n).OrderBy(_ => rng.Next()))
+                Assert.Equal(Depth(c), g.MaxDepth($"C{c}"));
+            foreach (var b in new[] { "INPUT", "FORWARD", "OUTPUT" })
+            {
+                var first = g.Table.FindChain(b)!.Rules.Select(r => ((Nfwalk.Model.Targets.JumpTarget)r.Target!).Chain).Select(x => int.Parse(x[1..]));
+                Assert.Equal(first.Select(t => 1 + Depth(t)).DefaultIfEmpty(0).Max(), g.MaxDepth(b));
+            }
+        }
+    }
 }

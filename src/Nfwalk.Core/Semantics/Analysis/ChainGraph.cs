@@ -257,6 +257,9 @@ public sealed class ChainGraph
         var loops = new List<IReadOnlyList<string>>();
         int count = _chains.Length;
         var color = new byte[count]; // 0 unseen, 1 on the current path, 2 done
+        // the nesting depth of every chain, found on the way (MaxDepth): when the search meets no loop, a chain is done only
+        // after every chain it jumps to, so its depth is 1 + the greatest of theirs; with a loop the values are dropped
+        var depth = new int[count];
         var pathPos = new int[count];
         var path = new List<int>();
         var stack = new List<(int Node, int Edge)>();
@@ -290,8 +293,15 @@ public sealed class ChainGraph
                 stack.RemoveAt(stack.Count - 1);
                 path.RemoveAt(path.Count - 1);
                 color[n] = 2;
+                if (loops.Count == 0)
+                {
+                    int best = 0;
+                    for (int k = _edgeStart[n]; k < _edgeStart[n + 1]; k++) best = Math.Max(best, 1 + depth[_edges[k]]);
+                    depth[n] = best;
+                }
             }
         }
+        if (loops.Count == 0) _depths = depth;
         return loops;
     }
 }
