@@ -225,7 +225,7 @@ public static partial class SaveParser
             int next = first + 2;
             bool insert = cmd is "-I" or "--insert";
             // "-I CHAIN N" needs the chain's rules so far (the builder's): left to the builder
-            if (insert && next < tokens.Count && int.TryParse(text.AsSpan(tokens[next].Start, tokens[next].Length), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)) return;
+            if (insert && next < tokens.Count && int.TryParse(text.AsSpan(tokens[next].Start, tokens[next].Length), NumberStyles.None, CultureInfo.InvariantCulture, out _)) return;
             int d0 = _diags.Items.Count;
             var rule = parser.Parse(text, tokens, next, chain, chainTok.Column, line, counters);
             Diagnostic[]? ds = null;

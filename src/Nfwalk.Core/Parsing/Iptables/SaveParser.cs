@@ -322,12 +322,15 @@ public static partial class SaveParser
                     var ct = _tokens[first + 1];
                     int next = first + 2;
                     bool insert = cmd is "-I" or "--insert";
-                    // "-I CHAIN N": the rule goes in at position N (1 without a number), as iptables-restore puts it
+                    // "-I CHAIN N": the rule goes in at position N (1 without a number), as iptables-restore puts it; a word
+                    // with a sign is no number to it ("-1" is an unknown option), so none is taken here either
                     int position = 1;
                     SourceLocation positionAt = default;
-                    if (insert && next < _tokens.Count && int.TryParse(text.AsSpan(_tokens[next].Start, _tokens[next].Length), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out position))
+                    if (insert && next < _tokens.Count && int.TryParse(text.AsSpan(_tokens[next].Start, _tokens[next].Length), NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+                    {
+                        position = n;
                         positionAt = line.At(_tokens[next++].Column);
-                    else position = 1;
+                    }
                     var draft = CurrentDraft();
                     draft.RulesStarted = true;
                     var chain = draft.Named(text.AsSpan(ct.Start, ct.Length));
@@ -340,7 +343,7 @@ public static partial class SaveParser
                     }
                     else if (position > chain.RuleCount + 1)
                     {
-                        diags.Error(positionAt, $"-I {chain.Name} {position}: the chain has {chain.RuleCount} rule{(chain.RuleCount == 1 ? "" : "s")} at this line, so there is no position {position} (iptables: \"Index of insertion too big\"); the rule is put last");
+                        diags.Error(positionAt, $"-I {chain.Name} {position}: the chain has {chain.RuleCount} rule{(chain.RuleCount == 1 ? "" : "s")} at this line, so there is no position {position}; iptables-restore fails to load it (\"Index of insertion too big\"; iptables-nft's --test does not check this, legacy's does); the rule is put last");
                         position = chain.RuleCount + 1;
                     }
                     draft.Insert(rule, position);
