@@ -96,12 +96,7 @@ internal sealed class TableDraft
             // while nothing is indexed, the dictionary holds builtin chains only (a lookup by name indexes everything)
             bool builtin = Hooks.TryParseChain(name, out _);
             if (!builtin && TryPending(name, made) is { } c) return c;
-            if (builtin)
-            {
-                // a builtin name: straight to the dictionary, leaving what is pending
-                ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_chains, made?.Name ?? name.ToString(), out _);
-                return slot ??= made ?? new ChainDraft(name.ToString());
-            }
+            if (builtin) return InDictionary(name, made); // straight to the dictionary, leaving what is pending
         }
         return Named(name, made);
     }
@@ -158,19 +153,22 @@ internal sealed class TableDraft
     {
         if (_lastNamed is { } last && name.SequenceEqual(last.Name)) return last;
         Index();
-        ChainDraft? c;
+        return _lastNamed = InDictionary(name, made);
+    }
+
+    /// <summary>The dictionary's chain of that name, added (<paramref name="made"/>, or a new one) when it has none.</summary>
+    private ChainDraft InDictionary(ReadOnlySpan<char> name, ChainDraft? made)
+    {
         if (made is not null)
         {
             // one lookup adds the chain made ahead or finds the table's (a declaration's name is nearly always new)
             ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_chains, made.Name, out _);
-            c = slot ??= made;
+            return slot ??= made;
         }
-        else if (!_byText.TryGetValue(name, out c))
-        {
-            c = new ChainDraft(name.ToString());
-            _chains.Add(c.Name, c);
-        }
-        return _lastNamed = c;
+        if (_byText.TryGetValue(name, out var c)) return c;
+        c = new ChainDraft(name.ToString());
+        _chains.Add(c.Name, c);
+        return c;
     }
 
     /// <summary>The chain of that name, made (neither declared nor with rules) when it is new: one hash lookup either way.</summary>
