@@ -10,7 +10,15 @@ namespace Nfwalk.Model;
 /// </summary>
 public abstract class Match
 {
-    public SourceLocation Location { get; internal set; }
+    /// <summary>
+    /// The column where the match is written in its rule's line (its base option, "-m", or the "!" before them); 0 when it
+    /// was not parsed from a line. A column, not a <see cref="SourceLocation"/>: the file and line are the rule's, and a
+    /// location on each of the 300,000 matches of a large dump was 16 bytes and a reference to store per match.
+    /// </summary>
+    public int Column { get; internal set; }
+
+    /// <summary>Where the match is written: its column in the line of <paramref name="rule"/> (the rule it belongs to), else the rule's place.</summary>
+    public SourceLocation LocationIn(Rule rule) => Column > 0 && rule.Source.File is not null ? rule.Source.At(Column) : rule.Location;
 
     /// <summary>The module name ("tcp", "mark", ...) or the base option ("-s").</summary>
     public abstract string Name { get; }

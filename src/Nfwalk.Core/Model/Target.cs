@@ -7,7 +7,11 @@ namespace Nfwalk.Model;
 /// <summary>What a rule does when it matches: a verdict, a jump/goto, or a target extension with its options.</summary>
 public abstract class Target
 {
-    public SourceLocation Location { get; internal set; }
+    /// <summary>The column of its "-j"/"-g" in its rule's line; 0 when it was not parsed from a line (see <see cref="Match.Column"/>).</summary>
+    public int Column { get; internal set; }
+
+    /// <summary>Where the target is written: its column in the line of <paramref name="rule"/> (the rule it belongs to), else the rule's place.</summary>
+    public SourceLocation LocationIn(Rule rule) => Column > 0 && rule.Source.File is not null ? rule.Source.At(Column) : rule.Location;
 
     /// <summary>Target name as written after -j (or the chain name for jumps).</summary>
     public abstract string Name { get; }

@@ -63,13 +63,13 @@ public class SeedFragmentTests
         Assert.Equal("-A ztunnel-PREROUTING ! -s 10.244.1.4/32 -i vethbb925f55 -j MARK --set-xmark 0x210/0x210", rule.OriginalText);
         var src = Assert.IsType<AddressMatch>(rule.Matches[0]);
         Assert.True(src.Negated);
-        Assert.Equal(25, src.Location.Line);
-        Assert.Equal(23, src.Location.Column); // the "!" before -s
+        Assert.Equal(25, src.LocationIn(rule).Line);
+        Assert.Equal(23, src.LocationIn(rule).Column); // the "!" before -s
         var mark = Assert.IsType<MarkTarget>(rule.Target);
         Assert.Equal(0x210u, mark.Value);
         Assert.Equal(0x210u, mark.Mask);
-        Assert.EndsWith("seed-rules.txt", mark.Location.File);
-        Assert.Equal(58, mark.Location.Column);
+        Assert.EndsWith("seed-rules.txt", mark.LocationIn(rule).File);
+        Assert.Equal(58, mark.LocationIn(rule).Column);
     }
 
     [Fact]

@@ -88,7 +88,7 @@ internal sealed class RuleParser
                         foreach (var bm in baseMatches)
                             if (bm is AddressMatch am && am.Direction == (src ? Direction.Source : Direction.Destination))
                                 ctx.Error(at, $"multiple {(src ? "-s" : "-d")} flags not allowed");
-                        baseMatches.Add(new AddressMatch(src ? Direction.Source : Direction.Destination, p, negate) { Location = negate ? negAt : at });
+                        baseMatches.Add(new AddressMatch(src ? Direction.Source : Direction.Destination, p, negate) { Column = (negate ? negAt : at).Column });
                     }
                     negate = false;
                     continue;
@@ -104,7 +104,7 @@ internal sealed class RuleParser
                         else if (name.Length == 0) ctx.Error(vat, "empty interface name");
                         else if (HasInterface(baseMatches, input)) ctx.Error(at, $"multiple {(input ? "-i" : "-o")} flags not allowed");
                         else if (name == "+" && !negate) { /* "-i +" matches everything; iptables-save omits it */ }
-                        else baseMatches.Add(new InterfaceMatch(input, name, negate) { Location = negate ? negAt : at });
+                        else baseMatches.Add(new InterfaceMatch(input, name, negate) { Column = (negate ? negAt : at).Column });
                     }
                     negate = false;
                     continue;
@@ -117,7 +117,7 @@ internal sealed class RuleParser
                         if (!Protocols.TryParse(v, out var proto, out var all)) ctx.Error(vat, $"unknown protocol \"{Values.Trunc(v)}\" specified");
                         else if (!all)
                         {
-                            baseMatches.Add(new ProtocolMatch(proto, negate) { Location = negate ? negAt : at });
+                            baseMatches.Add(new ProtocolMatch(proto, negate) { Column = (negate ? negAt : at).Column });
                             ctx.Protocol = proto; ctx.ProtocolNegated = negate;
                         }
                     }
@@ -126,7 +126,7 @@ internal sealed class RuleParser
                 }
                 case "-f" or "--fragment":
                     if (_family == IpFamily.V6) ctx.Error(at, "-f is not available in ip6tables (use -m frag)");
-                    else baseMatches.Add(new FragmentMatch(negate) { Location = negate ? negAt : at });
+                    else baseMatches.Add(new FragmentMatch(negate) { Column = (negate ? negAt : at).Column });
                     negate = false;
                     continue;
                 case "-m" or "--match":
@@ -217,7 +217,7 @@ internal sealed class RuleParser
             ctx.SetOptionText("-m ", slot.Name, slot.At); ctx.Failed = slot.HadError;
             if (slot.Parser is null)
             {
-                matches[mi++] = new UnknownMatch(slot.Name, slot.UnknownWords!) { Location = slot.At };
+                matches[mi++] = new UnknownMatch(slot.Name, slot.UnknownWords!) { Column = slot.At.Column };
                 continue;
             }
             var m = slot.Parser.Build(ctx);
@@ -229,23 +229,23 @@ internal sealed class RuleParser
         if (targetName is not null)
         {
             ctx.SetOptionText("-j ", targetName, targetAt); ctx.Failed = targetHadError;
-            if (isGoto) target = new JumpTarget(targetName, true) { Location = targetAt };
+            if (isGoto) target = new JumpTarget(targetName, true) { Column = targetAt.Column };
             else if (Extensions.TryVerdict(targetName, out var verdict))
             {
                 if (unknownTargetWords is { Count: > 0 }) ctx.Error(targetAt, $"{targetName} takes no options");
-                target = targetName == "RETURN" || targetName == "ACCEPT" || targetName == "DROP" || targetName == "QUEUE" ? new VerdictTarget(verdict) { Location = targetAt } : null;
+                target = targetName == "RETURN" || targetName == "ACCEPT" || targetName == "DROP" || targetName == "QUEUE" ? new VerdictTarget(verdict) { Column = targetAt.Column } : null;
             }
-            else if (targetName == "TRACE") target = new TraceTarget { Location = targetAt };
+            else if (targetName == "TRACE") target = new TraceTarget { Column = targetAt.Column };
             else if (targetParser is not null)
             {
                 target = targetParser.Build(ctx);
                 if (target is not null) SetLocation(target, targetAt);
             }
-            else if (unknownTargetWords is not null) target = new UnknownTarget(targetName, unknownTargetWords) { Location = targetAt };
+            else if (unknownTargetWords is not null) target = new UnknownTarget(targetName, unknownTargetWords) { Column = targetAt.Column };
             else
             {
                 if (targetName.Length > 28) ctx.Error(targetAt, $"chain name \"{Values.Trunc(targetName)}\" is longer than 28 characters");
-                target = new JumpTarget(targetName, false) { Location = targetAt };
+                target = new JumpTarget(targetName, false) { Column = targetAt.Column };
             }
         }
 
@@ -255,9 +255,9 @@ internal sealed class RuleParser
         return new Rule { ChainName = chain, ChainColumn = chainColumn, Matches = matches.Length == 0 ? Array.Empty<Match>() : matches, Target = target, Counters = counters, Source = line, OnlyPlainMatches = plain };
     }
 
-    private static void SetLocation(Match m, SourceLocation at) { if (!m.Location.IsKnown) m.Location = at; }
+    private static void SetLocation(Match m, SourceLocation at) { if (m.Column == 0) m.Column = at.Column; }
 
-    private static void SetLocation(Target t, SourceLocation at) { if (!t.Location.IsKnown) t.Location = at; }
+    private static void SetLocation(Target t, SourceLocation at) { if (t.Column == 0) t.Column = at.Column; }
 
     private static bool HasInterface(List<Match> ms, bool input)
     {

@@ -52,7 +52,7 @@ public static class RulesetValidator
         {
             var first = g[loop[0]]!;
             var rule = first.Rules.FirstOrDefault(r => r.Target is JumpTarget jt && jt.Chain == loop[1]);
-            diags.Error(rule?.Target?.Location ?? first.Location, $"loop between user chains: {string.Join(" -> ", loop)}; the kernel refuses rulesets with loops");
+            diags.Error(rule?.Target?.LocationIn(rule) ?? first.Location, $"loop between user chains: {string.Join(" -> ", loop)}; the kernel refuses rulesets with loops");
         }
         foreach (int ci in g.BuiltinPositions)
         {
@@ -84,21 +84,21 @@ public static class RulesetValidator
                     var m = matches[mi];
                     if (!m.HasLoadTimeChecks) continue; // nothing below applies to it
                     if (m is InterfaceMatch im && chain.Hook is { } h && (im.AllowedHooks & h.AsSet()) == 0)
-                        diags.Error(m.Location, $"can't use {im.Name} with {chain.Name}: {(im.IsInput ? "packets in this chain have no input interface" : "the output interface is not known yet in this chain")}");
+                        diags.Error(m.LocationIn(rule), $"can't use {im.Name} with {chain.Name}: {(im.IsInput ? "packets in this chain have no input interface" : "the output interface is not known yet in this chain")}");
                     else if (m is InterfaceMatch im2 && chain.Hook is null && hooks != 0 && (im2.AllowedHooks & hooks) != hooks)
-                        diags.Warning(m.Location, $"{im2.Name} in chain {chain.Name}, which is reached from {hooks.Describe()}: from {(hooks & ~im2.AllowedHooks).Describe()} the test is {(im2.Negated ? "always true" : "never true")}");
+                        diags.Warning(m.LocationIn(rule), $"{im2.Name} in chain {chain.Name}, which is reached from {hooks.Describe()}: from {(hooks & ~im2.AllowedHooks).Describe()} the test is {(im2.Negated ? "always true" : "never true")}");
                     else if (m is not InterfaceMatch && hooks != 0 && (m.AllowedHooks & hooks) != hooks)
-                        diags.Error(m.Location, $"the {m.Name} match is only valid in {m.AllowedHooks.Describe()}, but chain {chain.Name} is reached from {(hooks & ~m.AllowedHooks).Describe()}; the kernel refuses this rule");
+                        diags.Error(m.LocationIn(rule), $"the {m.Name} match is only valid in {m.AllowedHooks.Describe()}, but chain {chain.Name} is reached from {(hooks & ~m.AllowedHooks).Describe()}; the kernel refuses this rule");
                     if (m is SetMatch sm && knownSets is not null && !knownSets.Contains(sm.SetName))
-                        diags.Error(m.Location, $"ipset \"{sm.SetName}\" does not exist in the given ipset file; iptables-restore refuses a rule naming an unknown set");
+                        diags.Error(m.LocationIn(rule), $"ipset \"{sm.SetName}\" does not exist in the given ipset file; iptables-restore refuses a rule naming an unknown set");
                     if (m.IsUnknown)
-                        diags.Info(m.Location, $"the {m.Name} match is not modelled by nfwalk: it is kept and printed back, and walks report it as unknown");
+                        diags.Info(m.LocationIn(rule), $"the {m.Name} match is not modelled by nfwalk: it is kept and printed back, and walks report it as unknown");
                 }
                 var t = rule.Target;
                 if (t is null) continue;
                 if (t is VerdictTarget { Verdict: Verdict.Drop } && table.Name == TableName.Nat)
                 {
-                    diags.Error(t.Location, "DROP in the nat table: iptables refuses it (\"The nat table is not intended for filtering\")");
+                    diags.Error(t.LocationIn(rule), "DROP in the nat table: iptables refuses it (\"The nat table is not intended for filtering\")");
                     continue;
                 }
                 if (t is JumpTarget j)
@@ -106,22 +106,22 @@ public static class RulesetValidator
                     var callee = g.CalleeAt(ci, ri);
                     if (callee is null)
                     {
-                        if (table.IsHeaderless) diags.Info(t.Location, $"chain {j.Chain} is not part of this fragment; what it does is unknown");
-                        else diags.Error(t.Location, $"{(j.IsGoto ? "goto" : "jump")} to chain {j.Chain}, which does not exist in table {tname} (and is not a known target)");
+                        if (table.IsHeaderless) diags.Info(t.LocationIn(rule), $"chain {j.Chain} is not part of this fragment; what it does is unknown");
+                        else diags.Error(t.LocationIn(rule), $"{(j.IsGoto ? "goto" : "jump")} to chain {j.Chain}, which does not exist in table {tname} (and is not a known target)");
                     }
                     else if (callee.IsBuiltin)
-                        diags.Error(t.Location, $"{(j.IsGoto ? "goto" : "jump")} to builtin chain {j.Chain}: only user-defined chains can be jump targets");
+                        diags.Error(t.LocationIn(rule), $"{(j.IsGoto ? "goto" : "jump")} to builtin chain {j.Chain}: only user-defined chains can be jump targets");
                     continue;
                 }
                 if ((t.AllowedTables & table.Name.AsSet()) == 0)
                 {
-                    diags.Error(t.Location, $"the {t.Name} target is only valid in the {t.AllowedTables.Describe()} table, not in {tname}; the kernel refuses it");
+                    diags.Error(t.LocationIn(rule), $"the {t.Name} target is only valid in the {t.AllowedTables.Describe()} table, not in {tname}; the kernel refuses it");
                     continue;
                 }
                 if (hooks != 0 && (t.AllowedHooks & hooks) != hooks)
-                    diags.Error(t.Location, $"the {t.Name} target is only usable from {t.AllowedHooks.Describe()}, but chain {chain.Name} is reached from {(hooks & ~t.AllowedHooks).Describe()}; the kernel refuses this rule");
+                    diags.Error(t.LocationIn(rule), $"the {t.Name} target is only usable from {t.AllowedHooks.Describe()}, but chain {chain.Name} is reached from {(hooks & ~t.AllowedHooks).Describe()}; the kernel refuses this rule");
                 if (t.IsUnknown)
-                    diags.Info(t.Location, $"the {t.Name} target is not modelled by nfwalk: it is kept and printed back; walks report it and {(t.IsTerminating ? "stop there" : "assume it continues")}");
+                    diags.Info(t.LocationIn(rule), $"the {t.Name} target is not modelled by nfwalk: it is kept and printed back; walks report it and {(t.IsTerminating ? "stop there" : "assume it continues")}");
             }
         }
     }

@@ -250,7 +250,7 @@ internal sealed record AssumeText(Match Match, Hook Hook, TableName Table, bool 
 {
     /// <summary>Where an assumption about <paramref name="match"/> is said to be: the match's own place, else its rule's.</summary>
     public static Diagnostics.SourceLocation LocationOf(Match match, Rule? rule)
-        => match.Location.IsKnown ? match.Location : rule?.Location ?? match.Location;
+        => rule is null ? Diagnostics.SourceLocation.None : match.LocationIn(rule);
 
     /// <summary>"file:line", the key --flip takes.</summary>
     public static string KeyOf(Diagnostics.SourceLocation at) => $"{Path.GetFileName(at.File)}:{at.Line}";
