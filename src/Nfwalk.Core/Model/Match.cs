@@ -18,7 +18,7 @@ public abstract class Match
     public int Column { get; internal set; }
 
     /// <summary>Where the match is written: its column in the line of <paramref name="rule"/> (the rule it belongs to), else the rule's place.</summary>
-    public SourceLocation LocationIn(Rule rule) => Column > 0 && rule.Source.File is not null ? rule.Source.At(Column) : rule.Location;
+    public SourceLocation LocationIn(Rule rule) => rule.At(Column);
 
     /// <summary>The module name ("tcp", "mark", ...) or the base option ("-s").</summary>
     public abstract string Name { get; }

@@ -32,6 +32,8 @@ public sealed class Rule
     private readonly StrongBox<Counters>? _counters;
     public required SourceLine Source { get; init; }
     public SourceLocation Location => Source.Start;
+    /// <summary>Column <paramref name="column"/> of the rule's line (that of a match or target, see <see cref="Match.Column"/>); the rule's own place when the column is 0 or the rule has no line.</summary>
+    public SourceLocation At(int column) => column > 0 && Source.File is not null ? Source.At(column) : Location;
     public string OriginalText => Source.Text;
 
     public bool HasUnknownParts => Target?.IsUnknown == true || Matches.Any(m => m.IsUnknown);

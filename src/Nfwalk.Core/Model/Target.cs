@@ -11,7 +11,7 @@ public abstract class Target
     public int Column { get; internal set; }
 
     /// <summary>Where the target is written: its column in the line of <paramref name="rule"/> (the rule it belongs to), else the rule's place.</summary>
-    public SourceLocation LocationIn(Rule rule) => Column > 0 && rule.Source.File is not null ? rule.Source.At(Column) : rule.Location;
+    public SourceLocation LocationIn(Rule rule) => rule.At(Column);
 
     /// <summary>Target name as written after -j (or the chain name for jumps).</summary>
     public abstract string Name { get; }

@@ -221,7 +221,7 @@ internal sealed class RuleParser
                 continue;
             }
             var m = slot.Parser.Build(ctx);
-            if (m is not null) { SetLocation(m, slot.At); matches[mi++] = m; }
+            if (m is not null) { SetColumn(m, slot.At.Column); matches[mi++] = m; }
         }
         if (mi != matches.Length) Array.Resize(ref matches, mi);
 
@@ -239,7 +239,7 @@ internal sealed class RuleParser
             else if (targetParser is not null)
             {
                 target = targetParser.Build(ctx);
-                if (target is not null) SetLocation(target, targetAt);
+                if (target is not null) SetColumn(target, targetAt.Column);
             }
             else if (unknownTargetWords is not null) target = new UnknownTarget(targetName, unknownTargetWords) { Column = targetAt.Column };
             else
@@ -255,9 +255,9 @@ internal sealed class RuleParser
         return new Rule { ChainName = chain, ChainColumn = chainColumn, Matches = matches.Length == 0 ? Array.Empty<Match>() : matches, Target = target, Counters = counters, Source = line, OnlyPlainMatches = plain };
     }
 
-    private static void SetLocation(Match m, SourceLocation at) { if (m.Column == 0) m.Column = at.Column; }
+    private static void SetColumn(Match m, int column) { if (m.Column == 0) m.Column = column; }
 
-    private static void SetLocation(Target t, SourceLocation at) { if (t.Column == 0) t.Column = at.Column; }
+    private static void SetColumn(Target t, int column) { if (t.Column == 0) t.Column = column; }
 
     private static bool HasInterface(List<Match> ms, bool input)
     {
