@@ -35,6 +35,7 @@ public static partial class SaveParser
         private readonly int[] _linesBefore;  // lines before piece k
         private readonly int[] _state;        // 0 free, 1 being parsed, 2 done
         private readonly PreParsedLine[][] _entries;
+        private readonly int[] _counts;       // piece k's rules are _entries[k][.._counts[k]]
 
         public PreParse(SourceFile file, IpFamily family, int from)
         {
@@ -55,6 +56,23 @@ public static partial class SaveParser
             _linesBefore = new int[_start.Length - 1];
             _state = new int[_linesBefore.Length];
             _entries = new PreParsedLine[_linesBefore.Length][];
+            _counts = new int[_linesBefore.Length];
+        }
+
+        // the arrays of the pieces the builder has read, for the next pieces to be parsed into: a few are in use at a time,
+        // not one per piece (3.6 MB of fresh memory on a 10,000-service kube-proxy dump, and a copy of each)
+        private readonly Stack<PreParsedLine[]> _free = new();
+
+        /// <summary>The builder has read the piece that was parsed into <paramref name="entries"/>.</summary>
+        public void Recycle(PreParsedLine[] entries)
+        {
+            if (entries.Length == 0) return;
+            lock (_free) _free.Push(entries);
+        }
+
+        private PreParsedLine[] Rent()
+        {
+            lock (_free) return _free.TryPop(out var a) ? a : [];
         }
 
         // the lines before each piece, counted by the second thread first thing (the builder, which reads every line,
@@ -122,11 +140,12 @@ public static partial class SaveParser
         {
             if (Interlocked.CompareExchange(ref _state[k], 1, 0) != 0) return false;
             PreParsedLine[] entries = [];
-            try { entries = parser.Parse(_start[k], _start[k + 1], linesBefore); }
+            int count = 0;
+            try { count = parser.Parse(_start[k], _start[k + 1], linesBefore, ref entries, Rent()); }
             finally
             {
                 // also when the parse failed: the builder then parses the piece's lines itself
-                _entries[k] = entries;
+                _entries[k] = entries; _counts[k] = count;
                 Volatile.Write(ref _state[k], 2);
             }
             return true;
@@ -136,14 +155,14 @@ public static partial class SaveParser
 
         /// <summary>
         /// For the builder, reading piece <paramref name="k"/>, which has <paramref name="linesBefore"/> lines before it: its
-        /// rules in line order — parsed here and now when the second thread has not started it, waited for while that
-        /// thread is still parsing it.
+        /// rules in line order (the first <paramref name="count"/> of the array) — parsed here and now when the second thread
+        /// has not started it, waited for while that thread is still parsing it.
         /// </summary>
-        public PreParsedLine[] Entry(int k, int linesBefore)
+        public PreParsedLine[] Entry(int k, int linesBefore, out int count)
         {
             Volatile.Write(ref _builderAt, k);
             var parser = _builderParser ??= new PieceParser(_file, _family);
-            if (TryParse(k, parser, linesBefore)) return _entries[k];
+            if (TryParse(k, parser, linesBefore)) { count = _counts[k]; return _entries[k]; }
             // the second thread is on it: rather than wait, parse a piece further on that nobody has started
             _help = Math.Max(_help, k + 1);
             var spin = new SpinWait();
@@ -153,6 +172,7 @@ public static partial class SaveParser
                 if (_help < Pieces && _counted) TryParse(_help, parser, _linesBefore[_help]);
                 else spin.SpinOnce(sleep1Threshold: -1); // nothing left to parse: the piece is nearly done
             }
+            count = _counts[k];
             return _entries[k];
         }
 
@@ -168,7 +188,8 @@ public static partial class SaveParser
         private readonly RuleParser _parser;
         private readonly List<Token> _tokens = new(32);
         private readonly LineBuffer _line = new();
-        private readonly List<PreParsedLine> _out = new(1024);
+        private PreParsedLine[] _out = [];
+        private int _count;
 
         private string? _lastChain;
 
@@ -178,13 +199,27 @@ public static partial class SaveParser
             _parser = new RuleParser(_diags, _pool, family);
         }
 
-        /// <summary>The rules of the lines that start in [<paramref name="from"/>, <paramref name="to"/>).</summary>
-        public PreParsedLine[] Parse(int from, int to, int linesBefore)
+        /// <summary>
+        /// The rules of the lines that start in [<paramref name="from"/>, <paramref name="to"/>), their count returned and
+        /// they in <paramref name="into"/>: <paramref name="array"/> (one the builder has read) or, when too short, a longer one.
+        /// </summary>
+        public int Parse(int from, int to, int linesBefore, ref PreParsedLine[] into, PreParsedLine[] array)
         {
-            _out.Clear();
-            var lines = new LineCursor(_file, from, linesBefore);
-            while (lines.Next(out var line) && line.Offset < to) TryRule(line, _parser);
-            return _out.ToArray();
+            _out = array; _count = 0;
+            try
+            {
+                var lines = new LineCursor(_file, from, linesBefore);
+                while (lines.Next(out var line) && line.Offset < to) TryRule(line, _parser);
+                into = _out;
+                return _count;
+            }
+            finally { _out = []; }
+        }
+
+        private void Add(in PreParsedLine entry)
+        {
+            if (_count == _out.Length) Array.Resize(ref _out, Math.Max(256, _out.Length * 2));
+            _out[_count++] = entry;
         }
 
         // the checks of Builder.ParseLine in its order, up to the RuleParser call; any other outcome leaves the line alone
@@ -234,7 +269,7 @@ public static partial class SaveParser
                 ds = new Diagnostic[_diags.Items.Count - d0];
                 for (int i = 0; i < ds.Length; i++) ds[i] = _diags.Items[d0 + i];
             }
-            _out.Add(new PreParsedLine(line.Offset, rule, insert, ds));
+            Add(new PreParsedLine(line.Offset, rule, insert, ds));
         }
 
         // what Builder.Declare reads from the line before it looks at the table, when the line has no mistake
@@ -253,7 +288,7 @@ public static partial class SaveParser
             string word = policy switch { "ACCEPT" => "ACCEPT", "DROP" => "DROP", "-" => "-", _ => policy.ToString() };
             var chain = new ChainDraft(text.Slice(tokens[0].Start + 1, tokens[0].Length - 1).ToString())
             { ReadAheadPolicy = word, ReadAheadColumn = tokens[0].Start + 2, DeclaredCounters = CountersBox.Of(counters) };
-            _out.Add(new PreParsedLine(line.Offset, chain, false, null));
+            Add(new PreParsedLine(line.Offset, chain, false, null));
         }
     }
 }

@@ -196,6 +196,7 @@ public static partial class SaveParser
         private PreParse? _ahead;
         private int _piece = -1, _pieceNext;
         private PreParsedLine[] _pieceRules = [];
+        private int _pieceCount;
 
         /// <summary>
         /// Reads every line in order. With <paramref name="split"/> ≥ 0 (the start of a line), the rule lines from there
@@ -225,8 +226,12 @@ public static partial class SaveParser
                     if (_ahead is { } a && line.Offset >= a.From)
                     {
                         int k = a.PieceOf(line.Offset, Math.Max(_piece, 0));
-                        if (k != _piece) { _piece = k; _pieceRules = a.Entry(k, lines.LineNumber - 1); _pieceNext = 0; }
-                        if (_pieceNext < _pieceRules.Length && _pieceRules[_pieceNext].Offset == line.Offset) { at = _pieceNext++; pre = _pieceRules[at].Parsed; }
+                        if (k != _piece)
+                        {
+                            a.Recycle(_pieceRules);
+                            _piece = k; _pieceRules = a.Entry(k, lines.LineNumber - 1, out _pieceCount); _pieceNext = 0;
+                        }
+                        if (_pieceNext < _pieceCount && _pieceRules[_pieceNext].Offset == line.Offset) { at = _pieceNext++; pre = _pieceRules[at].Parsed; }
                     }
                     if (pre is null) ParseLine(line, null, default);
                     else ParseLine(line, pre, in _pieceRules[at]);
