@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Nfwalk.Diagnostics;
 using Nfwalk.Model;
 using Nfwalk.Model.Matches;
@@ -210,18 +212,18 @@ internal sealed class RuleParser
         var matches = new Match[baseMatches.Count + modules.Count];
         int mi = 0;
         if (baseMatches.Count > 1) baseMatches.Sort(static (a, b) => a.BaseOrder.CompareTo(b.BaseOrder));
-        for (int i = 0; i < baseMatches.Count; i++) matches[mi++] = baseMatches[i];
+        for (int i = 0; i < baseMatches.Count; i++) Put(matches, mi++, baseMatches[i]);
         for (int i = 0; i < modules.Count; i++)
         {
             var slot = modules[i];
             ctx.SetOptionText("-m ", slot.Name, slot.At); ctx.Failed = slot.HadError;
             if (slot.Parser is null)
             {
-                matches[mi++] = new UnknownMatch(slot.Name, slot.UnknownWords!) { Column = slot.At.Column };
+                Put(matches, mi++, new UnknownMatch(slot.Name, slot.UnknownWords!) { Column = slot.At.Column });
                 continue;
             }
             var m = slot.Parser.Build(ctx);
-            if (m is not null) { SetColumn(m, slot.At.Column); matches[mi++] = m; }
+            if (m is not null) { SetColumn(m, slot.At.Column); Put(matches, mi++, m); }
         }
         if (mi != matches.Length) Array.Resize(ref matches, mi);
 
@@ -256,6 +258,16 @@ internal sealed class RuleParser
     }
 
     private static void SetColumn(Match m, int column) { if (m.Column == 0) m.Column = column; }
+
+    /// <summary>
+    /// <c>a[i] = m</c> without the element type check a store into an array of an abstract class makes (a call per match, as
+    /// the array could be of a subclass): <paramref name="a"/> is made here as exactly a Match[]. The index is still checked.
+    /// </summary>
+    private static void Put(Match[] a, int i, Match m)
+    {
+        if ((uint)i >= (uint)a.Length) throw new IndexOutOfRangeException();
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(a), i) = m;
+    }
 
     private static void SetColumn(Target t, int column) { if (t.Column == 0) t.Column = column; }
 
