@@ -35,7 +35,9 @@ public sealed class OptionContext
     public byte Protocol { get; internal set; }
     public bool ProtocolNegated { get; internal set; }
     /// <summary>Location of the option currently being parsed.</summary>
-    public SourceLocation OptionAt { get; internal set; }
+    /// <summary>Where the option being read starts (its column is kept; the location is made when a message needs it).</summary>
+    public SourceLocation OptionAt => Line.At(_optionColumn);
+    private int _optionColumn;
     private int _optionToken = -1;
     private string? _optionName;
     /// <summary>The option being parsed, as written (made into a string only when a message needs it).</summary>
@@ -44,9 +46,9 @@ public sealed class OptionContext
         get => _optionName ??= _optionToken >= 0 ? Word(_tokens[_optionToken]) : _prefix is not null ? _prefix + _suffix : "";
         internal set { _optionName = value; _optionToken = -1; _prefix = null; }
     }
-    internal void SetOption(int tokenIndex, SourceLocation at) { _optionToken = tokenIndex; _optionName = null; _prefix = null; OptionAt = at; }
+    internal void SetOption(int tokenIndex, int column) { _optionToken = tokenIndex; _optionName = null; _prefix = null; _optionColumn = column; }
     private string? _prefix, _suffix;
-    internal void SetOptionText(string prefix, string name, SourceLocation at) { _prefix = prefix; _suffix = name; _optionName = null; _optionToken = -1; OptionAt = at; }
+    internal void SetOptionText(string prefix, string name, int column) { _prefix = prefix; _suffix = name; _optionName = null; _optionToken = -1; _optionColumn = column; }
     public bool Failed { get; internal set; }
 
     // the accessors the option parsers call per word, inlined into them: ParseRule and the larger Accept methods had used

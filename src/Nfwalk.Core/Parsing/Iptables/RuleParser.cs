@@ -31,9 +31,9 @@ internal sealed class RuleParser
         _parsers = new ExtensionParserCache(family);
     }
 
-    private struct ModuleSlot(string name, SourceLocation at, MatchParser? parser, bool implicitProto)
+    private struct ModuleSlot(string name, int column, MatchParser? parser, bool implicitProto)
     {
-        public string Name = name; public SourceLocation At = at; public MatchParser? Parser = parser; public bool Implicit = implicitProto;
+        public string Name = name; public int Column = column; public MatchParser? Parser = parser; public bool Implicit = implicitProto;
         public List<string>? UnknownWords = parser is null ? new List<string>() : null;
         public bool HadError;
     }
@@ -52,30 +52,31 @@ internal sealed class RuleParser
         var baseMatches = _baseMatches; baseMatches.Clear();
         var modules = _modules; modules.Clear();
         bool hasImplicit = false;
-        TargetParser? targetParser = null; string? targetName = null; SourceLocation targetAt = default; bool isGoto = false;
+        TargetParser? targetParser = null; string? targetName = null; int targetCol = 0; bool isGoto = false;
         List<string>? unknownTargetWords = null;
         bool targetHadError = false;
-        bool negate = false; SourceLocation negAt = default;
+        bool negate = false; int negCol = 0;
 
         while (!ctx.AtEnd)
         {
             var tok = ctx.Current;
             var word = ctx.CurrentSpan;
-            var at = ctx.At(tok);
+            // the word's place as its column: a SourceLocation (file, line, column) is made only for a message
+            int col = tok.Column;
 
             if (!tok.Quoted && word.SequenceEqual("!"))
             {
-                if (negate) ctx.Error(at, "multiple \"!\" flags are not allowed");
-                negate = true; negAt = at; ctx.Pos++;
+                if (negate) ctx.Error(ctx.Line.At(col), "multiple \"!\" flags are not allowed");
+                negate = true; negCol = col; ctx.Pos++;
                 continue;
             }
             if (tok.Quoted || word.Length < 2 || word[0] != '-')
             {
-                ctx.Error(at, $"unexpected word \"{Values.Trunc(word)}\": expected an option such as -s, -m or -j (iptables: Bad argument)");
+                ctx.Error(ctx.Line.At(col), $"unexpected word \"{Values.Trunc(word)}\": expected an option such as -s, -m or -j (iptables: Bad argument)");
                 ctx.Pos++;
                 continue;
             }
-            ctx.SetOption(ctx.Pos, at);
+            ctx.SetOption(ctx.Pos, col);
             ctx.Pos++;
 
             switch (word)
@@ -89,8 +90,8 @@ internal sealed class RuleParser
                     {
                         foreach (var bm in baseMatches)
                             if (bm is AddressMatch am && am.Direction == (src ? Direction.Source : Direction.Destination))
-                                ctx.Error(at, $"multiple {(src ? "-s" : "-d")} flags not allowed");
-                        baseMatches.Add(new AddressMatch(src ? Direction.Source : Direction.Destination, p, negate) { Column = (negate ? negAt : at).Column });
+                                ctx.Error(ctx.Line.At(col), $"multiple {(src ? "-s" : "-d")} flags not allowed");
+                        baseMatches.Add(new AddressMatch(src ? Direction.Source : Direction.Destination, p, negate) { Column = negate ? negCol : col });
                     }
                     negate = false;
                     continue;
@@ -104,9 +105,9 @@ internal sealed class RuleParser
                     {
                         if (name.Length > 15) ctx.Error(vat, $"interface name \"{Values.Trunc(name)}\" is longer than 15 characters");
                         else if (name.Length == 0) ctx.Error(vat, "empty interface name");
-                        else if (HasInterface(baseMatches, input)) ctx.Error(at, $"multiple {(input ? "-i" : "-o")} flags not allowed");
+                        else if (HasInterface(baseMatches, input)) ctx.Error(ctx.Line.At(col), $"multiple {(input ? "-i" : "-o")} flags not allowed");
                         else if (name == "+" && !negate) { /* "-i +" matches everything; iptables-save omits it */ }
-                        else baseMatches.Add(new InterfaceMatch(input, name, negate) { Column = (negate ? negAt : at).Column });
+                        else baseMatches.Add(new InterfaceMatch(input, name, negate) { Column = negate ? negCol : col });
                     }
                     negate = false;
                     continue;
@@ -119,7 +120,7 @@ internal sealed class RuleParser
                         if (!Protocols.TryParse(v, out var proto, out var all)) ctx.Error(vat, $"unknown protocol \"{Values.Trunc(v)}\" specified");
                         else if (!all)
                         {
-                            baseMatches.Add(new ProtocolMatch(proto, negate) { Column = (negate ? negAt : at).Column });
+                            baseMatches.Add(new ProtocolMatch(proto, negate) { Column = negate ? negCol : col });
                             ctx.Protocol = proto; ctx.ProtocolNegated = negate;
                         }
                     }
@@ -127,27 +128,27 @@ internal sealed class RuleParser
                     continue;
                 }
                 case "-f" or "--fragment":
-                    if (_family == IpFamily.V6) ctx.Error(at, "-f is not available in ip6tables (use -m frag)");
-                    else baseMatches.Add(new FragmentMatch(negate) { Column = (negate ? negAt : at).Column });
+                    if (_family == IpFamily.V6) ctx.Error(ctx.Line.At(col), "-f is not available in ip6tables (use -m frag)");
+                    else baseMatches.Add(new FragmentMatch(negate) { Column = negate ? negCol : col });
                     negate = false;
                     continue;
                 case "-m" or "--match":
                 {
-                    if (negate) { ctx.Error(negAt, "\"!\" cannot be used before -m"); negate = false; }
+                    if (negate) { ctx.Error(ctx.Line.At(negCol), "\"!\" cannot be used before -m"); negate = false; }
                     if (!ctx.TryName(out var name, out var nat)) continue;
                     var parser = _parsers.Match(name);
-                    modules.Add(new ModuleSlot(name, at, parser, false));
+                    modules.Add(new ModuleSlot(name, col, parser, false));
                     if (parser is null) CollectUnknownWords(ctx, modules[^1].UnknownWords!);
                     continue;
                 }
                 case "-j" or "--jump":
                 case "-g" or "--goto":
                 {
-                    if (negate) { ctx.Error(negAt, "\"!\" cannot be used before -j"); negate = false; }
-                    if (targetName is not null) ctx.Error(at, "multiple -j/-g flags not allowed");
+                    if (negate) { ctx.Error(ctx.Line.At(negCol), "\"!\" cannot be used before -j"); negate = false; }
+                    if (targetName is not null) ctx.Error(ctx.Line.At(col), "multiple -j/-g flags not allowed");
                     if (!ctx.TryName(out var name, out _)) continue;
                     isGoto = word[1] == 'g' || word.StartsWith("--g");
-                    targetName = name; targetAt = at;
+                    targetName = name; targetCol = col;
                     targetParser = isGoto ? null : _parsers.Target(name);
                     if (targetParser is null && !isGoto && Extensions.IsOtherKnownTarget(name) && name is not ("TRACE"))
                     { unknownTargetWords = new List<string>(); CollectUnknownWords(ctx, unknownTargetWords); }
@@ -184,7 +185,7 @@ internal sealed class RuleParser
                 var implicitParser = _parsers.ProtocolMatch(ctx.Protocol);
                 if (implicitParser is not null && implicitParser.Accept(word, negate, ctx))
                 {
-                    modules.Add(new ModuleSlot(Extensions.ProtocolModuleName(ctx.Protocol, _family), at, implicitParser, true));
+                    modules.Add(new ModuleSlot(Extensions.ProtocolModuleName(ctx.Protocol, _family), col, implicitParser, true));
                     taken = hasImplicit = true;
                 }
             }
@@ -200,13 +201,13 @@ internal sealed class RuleParser
             if (!taken)
             {
                 var hint = modules.Count == 0 && targetName is null ? " (is a \"-m\" module or \"-p\" missing before it?)" : "";
-                ctx.Error(at, $"unknown option \"{Values.Trunc(word)}\"{hint}");
+                ctx.Error(ctx.Line.At(col), $"unknown option \"{Values.Trunc(word)}\"{hint}");
                 // skip its value words so one mistake gives one message
                 while (ctx.HasValue) ctx.Pos++;
             }
             negate = false;
         }
-        if (negate) ctx.Error(negAt, "\"!\" at the end of the rule negates nothing");
+        if (negate) ctx.Error(ctx.Line.At(negCol), "\"!\" at the end of the rule negates nothing");
 
         // Build: base fields in save order, then modules in the order given.
         var matches = new Match[baseMatches.Count + modules.Count];
@@ -216,38 +217,38 @@ internal sealed class RuleParser
         for (int i = 0; i < modules.Count; i++)
         {
             var slot = modules[i];
-            ctx.SetOptionText("-m ", slot.Name, slot.At); ctx.Failed = slot.HadError;
+            ctx.SetOptionText("-m ", slot.Name, slot.Column); ctx.Failed = slot.HadError;
             if (slot.Parser is null)
             {
-                Put(matches, mi++, new UnknownMatch(slot.Name, slot.UnknownWords!) { Column = slot.At.Column });
+                Put(matches, mi++, new UnknownMatch(slot.Name, slot.UnknownWords!) { Column = slot.Column });
                 continue;
             }
             var m = slot.Parser.Build(ctx);
-            if (m is not null) { SetColumn(m, slot.At.Column); Put(matches, mi++, m); }
+            if (m is not null) { SetColumn(m, slot.Column); Put(matches, mi++, m); }
         }
         if (mi != matches.Length) Array.Resize(ref matches, mi);
 
         Target? target = null;
         if (targetName is not null)
         {
-            ctx.SetOptionText("-j ", targetName, targetAt); ctx.Failed = targetHadError;
-            if (isGoto) target = new JumpTarget(targetName, true) { Column = targetAt.Column };
+            ctx.SetOptionText("-j ", targetName, targetCol); ctx.Failed = targetHadError;
+            if (isGoto) target = new JumpTarget(targetName, true) { Column = targetCol };
             else if (Extensions.TryVerdict(targetName, out var verdict))
             {
-                if (unknownTargetWords is { Count: > 0 }) ctx.Error(targetAt, $"{targetName} takes no options");
-                target = targetName == "RETURN" || targetName == "ACCEPT" || targetName == "DROP" || targetName == "QUEUE" ? new VerdictTarget(verdict) { Column = targetAt.Column } : null;
+                if (unknownTargetWords is { Count: > 0 }) ctx.Error(ctx.Line.At(targetCol), $"{targetName} takes no options");
+                target = targetName == "RETURN" || targetName == "ACCEPT" || targetName == "DROP" || targetName == "QUEUE" ? new VerdictTarget(verdict) { Column = targetCol } : null;
             }
-            else if (targetName == "TRACE") target = new TraceTarget { Column = targetAt.Column };
+            else if (targetName == "TRACE") target = new TraceTarget { Column = targetCol };
             else if (targetParser is not null)
             {
                 target = targetParser.Build(ctx);
-                if (target is not null) SetColumn(target, targetAt.Column);
+                if (target is not null) SetColumn(target, targetCol);
             }
-            else if (unknownTargetWords is not null) target = new UnknownTarget(targetName, unknownTargetWords) { Column = targetAt.Column };
+            else if (unknownTargetWords is not null) target = new UnknownTarget(targetName, unknownTargetWords) { Column = targetCol };
             else
             {
-                if (targetName.Length > 28) ctx.Error(targetAt, $"chain name \"{Values.Trunc(targetName)}\" is longer than 28 characters");
-                target = new JumpTarget(targetName, false) { Column = targetAt.Column };
+                if (targetName.Length > 28) ctx.Error(ctx.Line.At(targetCol), $"chain name \"{Values.Trunc(targetName)}\" is longer than 28 characters");
+                target = new JumpTarget(targetName, false) { Column = targetCol };
             }
         }
 
