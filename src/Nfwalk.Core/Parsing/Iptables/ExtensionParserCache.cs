@@ -22,34 +22,24 @@ internal sealed class ExtensionParserCache(IpFamily family)
 
     /// <summary>The parser of "-m <paramref name="name"/>" (as <see cref="Extensions.CreateMatch"/>), or null for a module nfwalk does not model.</summary>
     public MatchParser? Match(string name)
-    {
-        int s = _matches.Find(name);
-        if (s >= 0 && _matches.Idle(s) is { } p && p.Reset()) return _matches.Use(s);
-        return _matches.Keep(s, name, Extensions.CreateMatch(name, family));
-    }
+        => _matches.Reuse(name, out int slot) ?? _matches.Keep(slot, name, Extensions.CreateMatch(name, family));
 
     /// <summary>The implicit module of "-p PROTO" (as <see cref="Extensions.CreateProtocolMatch"/>).</summary>
     public MatchParser? ProtocolMatch(byte protocol)
     {
         var name = Extensions.ProtocolModuleName(protocol, family);
-        int s = _matches.Find(name);
-        if (s >= 0 && _matches.Idle(s) is { } p && p.Reset()) return _matches.Use(s);
-        return _matches.Keep(s, name, Extensions.CreateProtocolMatch(protocol, family));
+        return _matches.Reuse(name, out int slot) ?? _matches.Keep(slot, name, Extensions.CreateProtocolMatch(protocol, family));
     }
 
     /// <summary>The parser of "-j <paramref name="name"/>" (as <see cref="Extensions.CreateTarget"/>).</summary>
     public TargetParser? Target(string name)
-    {
-        int s = _targets.Find(name);
-        if (s >= 0 && _targets.Idle(s) is { } p && p.Reset()) return _targets.Use(s);
-        return _targets.Keep(s, name, Extensions.CreateTarget(name, family));
-    }
+        => _targets.Reuse(name, out int slot) ?? _targets.Keep(slot, name, Extensions.CreateTarget(name, family));
 
     /// <summary>The rule is built: its matches and targets no longer need the parsers taken for it.</summary>
-    public void ReturnAll() { _matches.NextRule(); _targets.NextRule(); }
+    public void EndRule() { _matches.NextRule(); _targets.NextRule(); }
 
     /// <summary>One parser per name, and the rule each was last taken for.</summary>
-    private sealed class Shelf<T> where T : class
+    private sealed class Shelf<T> where T : class, IReusableParser
     {
         private (string Name, T Parser, int Rule)[] _slots = new (string, T, int)[8];
         private int _names;
@@ -58,7 +48,7 @@ internal sealed class ExtensionParserCache(IpFamily family)
         public void NextRule() => _rule++;
 
         // only names that have a parser get a slot, so there are at most as many as nfwalk models
-        public int Find(string name)
+        private int Find(string name)
         {
             for (int i = 0; i < _names; i++)
                 if (ReferenceEquals(_slots[i].Name, name)) return i;
@@ -67,12 +57,14 @@ internal sealed class ExtensionParserCache(IpFamily family)
             return -1;
         }
 
-        /// <summary>The parser of slot <paramref name="slot"/> when no module of this rule is using it.</summary>
-        public T? Idle(int slot) => _slots[slot].Rule == _rule ? null : _slots[slot].Parser;
-
-        /// <summary>Slot <paramref name="slot"/>'s parser, now in use for this rule.</summary>
-        public T Use(int slot)
+        /// <summary>
+        /// The name's parser, reset and now in use for this rule; null when there is none, when a module of this rule
+        /// is using it, or when it cannot be reset. <paramref name="slot"/>: the name's slot, or -1.
+        /// </summary>
+        public T? Reuse(string name, out int slot)
         {
+            slot = Find(name);
+            if (slot < 0 || _slots[slot].Rule == _rule || !_slots[slot].Parser.Reset()) return null;
             _slots[slot].Rule = _rule;
             return _slots[slot].Parser;
         }

@@ -34,7 +34,6 @@ public sealed class OptionContext
     /// <summary>The -p protocol of the rule (0 when none or "all"), known once base options were read.</summary>
     public byte Protocol { get; internal set; }
     public bool ProtocolNegated { get; internal set; }
-    /// <summary>Location of the option currently being parsed.</summary>
     /// <summary>Where the option being read starts (its column is kept; the location is made when a message needs it).</summary>
     public SourceLocation OptionAt => Line.At(_optionColumn);
     private int _optionColumn;

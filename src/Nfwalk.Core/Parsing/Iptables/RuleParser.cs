@@ -42,7 +42,7 @@ internal sealed class RuleParser
     public Rule Parse(char[] text, List<Token> tokens, int start, string chain, int chainColumn, SourceLine line, Counters? counters)
     {
         try { return ParseRule(text, tokens, start, chain, chainColumn, line, counters); }
-        finally { _parsers.ReturnAll(); }
+        finally { _parsers.EndRule(); }
     }
 
     private Rule ParseRule(char[] text, List<Token> tokens, int start, string chain, int chainColumn, SourceLine line, Counters? counters)

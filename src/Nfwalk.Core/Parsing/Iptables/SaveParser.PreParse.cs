@@ -139,9 +139,9 @@ public static partial class SaveParser
         private bool TryParse(int k, PieceParser parser, int linesBefore)
         {
             if (Interlocked.CompareExchange(ref _state[k], 1, 0) != 0) return false;
-            PreParsedLine[] entries = [];
+            var entries = Rent();
             int count = 0;
-            try { count = parser.Parse(_start[k], _start[k + 1], linesBefore, ref entries, Rent()); }
+            try { count = parser.Parse(_start[k], _start[k + 1], linesBefore, ref entries); }
             finally
             {
                 // also when the parse failed: the builder then parses the piece's lines itself
@@ -200,17 +200,17 @@ public static partial class SaveParser
         }
 
         /// <summary>
-        /// The rules of the lines that start in [<paramref name="from"/>, <paramref name="to"/>), their count returned and
-        /// they in <paramref name="into"/>: <paramref name="array"/> (one the builder has read) or, when too short, a longer one.
+        /// The rules of the lines that start in [<paramref name="from"/>, <paramref name="to"/>), written from the start of
+        /// <paramref name="entries"/> (replaced by a longer array when it is too short); their count is returned.
         /// </summary>
-        public int Parse(int from, int to, int linesBefore, ref PreParsedLine[] into, PreParsedLine[] array)
+        public int Parse(int from, int to, int linesBefore, ref PreParsedLine[] entries)
         {
-            _out = array; _count = 0;
+            _out = entries; _count = 0;
             try
             {
                 var lines = new LineCursor(_file, from, linesBefore);
                 while (lines.Next(out var line) && line.Offset < to) TryRule(line, _parser);
-                into = _out;
+                entries = _out;
                 return _count;
             }
             finally { _out = []; }
