@@ -19,6 +19,7 @@ public static class CheckCommand
         cmd.SetAction(pr =>
         {
             var timing = Environment.GetEnvironmentVariable("NFWALK_TIMING") == "1" ? System.Diagnostics.Stopwatch.StartNew() : null;
+            if (timing is not null) Nfwalk.Hosting.PhaseClock.Start();
             if (pr.GetValue(file) is { } path && path != "-") ParseHeap.ReserveFor(path);
             var result = RulesInput.Load(pr.GetValue(file)!, pr.GetValue(family));
             var parsed = timing?.Elapsed;
@@ -26,7 +27,8 @@ public static class CheckCommand
             var diags = result.Diagnostics.Concat(setDiags).Concat(RulesetValidator.Validate(result.Ruleset, sets?.Names.ToHashSet())).ToList();
             if (timing is not null)
                 Console.Error.WriteLine($"nfwalk: parse {parsed!.Value.TotalMilliseconds:F0} ms, validate {(timing.Elapsed - parsed.Value).TotalMilliseconds:F0} ms; "
-                    + $"{GC.GetTotalAllocatedBytes() / 1e6:F0} MB allocated, {GC.CollectionCount(0)} collections, GC pauses {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms");
+                    + $"{GC.GetTotalAllocatedBytes() / 1e6:F0} MB allocated, {GC.CollectionCount(0)} collections, GC pauses {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms"
+                    + string.Concat(Nfwalk.Hosting.PhaseClock.Phases.Select((p, i) => $"{(i == 0 ? "; phases: " : ", ")}{p.Phase} {p.Took.TotalMilliseconds:F1} ms")));
             bool fail = diags.Any(d => d.Severity == Severity.Error) || (pr.GetValue(strict) && diags.Any(d => d.Severity == Severity.Warning));
             if (fail || pr.GetValue(verbose))
                 RulesInput.WriteDiagnostics(diags, Console.Error, pr.GetValue(verbose));

@@ -26,7 +26,7 @@ public static partial class SaveParser
     public static ParseResult ParseFile(string path, IpFamily? family = null)
     {
         SourceFile file;
-        try { file = ReadFile(path); }
+        try { file = ReadFile(path); PhaseClock.Mark("read"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             var d = new DiagnosticBag();
@@ -145,7 +145,10 @@ public static partial class SaveParser
         var diags = new DiagnosticBag();
         var builder = new Builder(file, fam, diags, lazyIndex);
         builder.Run(split, startSecondThread);
-        return new ParseResult(builder.Result(), diags.Items);
+        PhaseClock.Mark("lines");
+        var ruleset = builder.Result();
+        PhaseClock.Mark("tables");
+        return new ParseResult(ruleset, diags.Items);
     }
 
     /// <summary>The start of the first line at or after <paramref name="fraction"/> of the file (its start for 0), or -1 for none.</summary>
