@@ -20,6 +20,9 @@ public static class PhaseClock
         lock (Marks) { Marks.Clear(); _last = TimeSpan.Zero; Clock.Restart(); _on = true; }
     }
 
+    /// <summary>Whether marks are recorded: a caller that would make a phase's name first (with its table's) tests this.</summary>
+    public static bool On => _on;
+
     /// <summary>Stops timing: marks are not recorded any more (those made are kept until the next <see cref="Start"/>).</summary>
     public static void Stop() => _on = false;
 

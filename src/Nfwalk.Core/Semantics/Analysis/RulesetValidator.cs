@@ -37,7 +37,7 @@ public static class RulesetValidator
     private static void ValidateTable(Table table, DiagnosticBag diags, ISet<string>? knownSets, bool everyRule)
     {
         var g = new ChainGraph(table);
-        PhaseClock.Mark($"{table.Name.Name()} graph");
+        if (PhaseClock.On) PhaseClock.Mark($"{table.Name.Name()} graph");
         var chains = table.Chains;
         int mid = g.TwoThreadSplit; // a large table has each half of its chains checked on one thread
         if (mid < chains.Count)
@@ -62,7 +62,7 @@ public static class RulesetValidator
             if (depth > 15)
                 diags.Warning(c.Location, $"user chains are nested {depth} deep below {c.Name}; iptables-nft refuses more than 15 (\"Too many links\"), legacy iptables loads it");
         }
-        PhaseClock.Mark($"{table.Name.Name()} checks");
+        if (PhaseClock.On) PhaseClock.Mark($"{table.Name.Name()} checks");
     }
 
     /// <summary>The per-rule checks of the chains at positions [<paramref name="from"/>, <paramref name="to"/>) of the table.</summary>
