@@ -18,8 +18,8 @@ public static class ParseHeap
     // Large objects (85,000 bytes and more: the dictionaries of a table's chains, a long chain's rule list, the validator's
     // per-chain arrays; the file's bytes are pinned, elsewhere) are budgeted apart. A budget the collector's current
     // large-object region can hold (regions are 32 MB) is committed there in one piece when the region starts, and so is
-    // backed by huge pages where HugePages gives its advice (not on a VM that hands free memory back to its host); without it, the large objects filled that region a few pages at a time, each
-    // 4 KiB page a fault of its own. Measured on the 10,000-service kube-proxy dump (16.3 MB; its large objects need
+    // backed by huge pages where HugePages gives its advice (not on a VM that hands free memory back to its host); without
+    // it, the large objects filled that region a few pages at a time, each 4 KiB page a fault of its own. Measured on the 10,000-service kube-proxy dump (16.3 MB; its large objects need
     // 8-12 MB), NativeAOT "nfwalk check": 6,800 -> 3,500 page faults, 0.158-0.169 s -> 0.127-0.142 s.
     private const long LargeBytesPerInputByte = 1;
     private const long LargeSlack = 4L << 20;
