@@ -6,6 +6,12 @@ namespace Nfwalk.Hosting;
 /// the caller runs it itself, so it never waits for a thread; with one core, both run in order. What either throws comes
 /// out of <see cref="Run"/> as thrown, the first's before the second's, and the second is never left running.
 /// </summary>
+/// <remarks>
+/// A job whose pieces are many like ones (rules, chains, a file's megabytes) is better cut into parts that the two
+/// threads take in turn (<see cref="ForEachPart"/>) than into two halves: this VM's two vCPUs differ by up to 2.5x on
+/// memory-bound code, and with halves the fast one waited for the slow one (the jump resolution of a 10,000-service
+/// kube-proxy nat table: 3.3-3.6 ms for one half, 5.9-8.7 ms for the other).
+/// </remarks>
 public static class TwoThreads
 {
     public static void Run(Action first, Action second)
@@ -22,5 +28,40 @@ public static class TwoThreads
         }
         if (Interlocked.Exchange(ref claimed, 1) == 0) second();
         else task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="part"/>(0) .. <paramref name="part"/>(<paramref name="parts"/> - 1), each once, the calling
+    /// thread and one pool thread each taking the next part not yet taken, so that a faster thread does more of them.
+    /// Which thread runs a part is not known: a part writes only what is its own (its slice of an array, a list of its
+    /// own), and the caller joins the parts' results in part order. The pool thread that has not started by the time the
+    /// caller has taken every part does nothing. The first error stops both threads from taking more parts and comes
+    /// out as thrown (the caller's first, when both fail); nothing is left running.
+    /// </summary>
+    public static void ForEachPart(int parts, Action<int> part)
+    {
+        if (parts <= 0) return;
+        if (parts == 1 || Environment.ProcessorCount < 2)
+        {
+            for (int i = 0; i < parts; i++) part(i);
+            return;
+        }
+        int next = -1, stop = 0, claimed = 0;
+        void Take()
+        {
+            try
+            {
+                for (int i; Volatile.Read(ref stop) == 0 && (i = Interlocked.Increment(ref next)) < parts;) part(i);
+            }
+            catch { Volatile.Write(ref stop, 1); throw; }
+        }
+        var task = Task.Run(() => { if (Interlocked.Exchange(ref claimed, 1) == 0) Take(); });
+        try { Take(); }
+        catch
+        {
+            if (Interlocked.Exchange(ref claimed, 1) != 0) try { task.Wait(); } catch (AggregateException) { }
+            throw;
+        }
+        if (Interlocked.Exchange(ref claimed, 1) != 0) task.GetAwaiter().GetResult();
     }
 }

@@ -51,4 +51,64 @@ public class TwoThreadsTests
         }
         finally { gate.Set(); Task.WaitAll(blocked); }
     }
+
+    [Fact]
+    public void Every_part_runs_once_and_both_threads_take_parts()
+    {
+        int callerRan = 0;
+        for (int i = 0; i < 100; i++)
+        {
+            var runs = new int[64];
+            var on = new int[64];
+            int caller = Environment.CurrentManagedThreadId;
+            TwoThreads.ForEachPart(runs.Length, k => { Interlocked.Increment(ref runs[k]); on[k] = Environment.CurrentManagedThreadId; Thread.SpinWait(2000); });
+            Assert.All(runs, r => Assert.Equal(1, r));
+            if (on.Contains(caller)) callerRan++;
+        }
+        Assert.True(callerRan > 0); // the caller is one of the two threads, not only a waiter
+    }
+
+    [Fact]
+    public void No_parts_and_one_part_run_on_the_caller()
+    {
+        TwoThreads.ForEachPart(0, _ => throw new InvalidOperationException("no part"));
+        int caller = Environment.CurrentManagedThreadId, ranOn = -1;
+        TwoThreads.ForEachPart(1, _ => ranOn = Environment.CurrentManagedThreadId);
+        Assert.Equal(caller, ranOn);
+    }
+
+    [Fact]
+    public void A_parts_error_stops_the_rest_and_nothing_is_left_running()
+    {
+        for (int i = 0; i < 50; i++)
+        {
+            int running = 0, finished = 0, ran = 0;
+            var e = Assert.Throws<IOException>(() => TwoThreads.ForEachPart(1000, k =>
+            {
+                Interlocked.Increment(ref running);
+                Interlocked.Increment(ref ran);
+                try { if (k == 3) throw new IOException("part 3"); Thread.SpinWait(500); }
+                finally { Interlocked.Increment(ref finished); }
+            }));
+            Assert.Equal("part 3", e.Message);
+            Assert.Equal(Volatile.Read(ref running), Volatile.Read(ref finished)); // started means finished by now
+            Assert.True(ran < 1000); // the parts after the error were not all taken
+        }
+    }
+
+    [Fact]
+    public void A_busy_thread_pool_leaves_every_part_to_the_caller()
+    {
+        using var gate = new ManualResetEventSlim(false);
+        ThreadPool.GetMinThreads(out int minWorkers, out _);
+        var blocked = Enumerable.Range(0, Math.Max(minWorkers, Environment.ProcessorCount) * 2).Select(_ => Task.Run(() => gate.Wait(TimeSpan.FromSeconds(20)))).ToArray();
+        try
+        {
+            int caller = Environment.CurrentManagedThreadId;
+            var on = new int[16];
+            TwoThreads.ForEachPart(on.Length, k => on[k] = Environment.CurrentManagedThreadId);
+            Assert.All(on, t => Assert.Equal(caller, t));
+        }
+        finally { gate.Set(); Task.WaitAll(blocked); }
+    }
 }

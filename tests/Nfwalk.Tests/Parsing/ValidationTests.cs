@@ -92,8 +92,8 @@ public class ValidationTests
     [Fact]
     public void A_large_table_checked_on_two_threads_reports_every_problem_in_line_order()
     {
-        // more rules than ChainGraph.TwoThreadRules: the chains are checked in two halves; a bad jump and a bad
-        // target every 997 rules, in chains of both halves, and each must come out once, in the order of the lines
+        // more rules than ChainGraph.TwoThreadRules: the chains are checked in parts on two threads; a bad jump and a bad
+        // target every 997 rules, in chains of every part, and each must come out once, in the order of the lines
         var sb = new System.Text.StringBuilder("*nat\n:PREROUTING ACCEPT [0:0]\n");
         int chains = 500, per = 100;
         for (int c = 0; c < chains; c++) sb.Append($":C{c} - [0:0]\n");
@@ -114,6 +114,7 @@ public class ValidationTests
         Assert.True(chains * per >= ChainGraph.TwoThreadRules);
         var parsed = SaveParser.Parse(sb.ToString(), "big.rules");
         Assert.Empty(parsed.Diagnostics);
+        Assert.True(new ChainGraph(parsed.Ruleset.Tables.Single()).Parts.Length > 3); // several parts, not two halves
         var errors = RulesetValidator.Validate(parsed.Ruleset).Where(d => d.Severity == Severity.Error).ToList();
         Assert.Equal(expected, errors.Select(d => d.Location.Line).ToList());
         Assert.Contains(errors, d => d.Message.Contains("NOSUCH") && d.Location.Line > line / 2);
@@ -123,14 +124,15 @@ public class ValidationTests
     [Fact]
     public void A_large_table_made_on_two_threads_keeps_its_chains_and_errors_in_declaration_order()
     {
-        // more declared chains than TableAssembler.TwoThreadChains: the chains are made in two halves; a builtin chain the
-        // raw table does not have is declared in each half, and the chains and both errors come out in declaration order
+        // more declared chains than TableAssembler.TwoThreadChains: the chains are made in parts on two threads; a builtin
+        // chain the raw table does not have is declared in the first, a middle and the last part, and the chains and the
+        // errors come out in declaration order
         var sb = new System.Text.StringBuilder("*raw\n:PREROUTING ACCEPT [0:0]\n");
         int chains = 12_000;
         var names = new List<string> { "PREROUTING" };
         for (int c = 0; c < chains; c++)
         {
-            var n = c == 100 ? "INPUT" : c == chains - 100 ? "POSTROUTING" : $"C{c}";
+            var n = c == 100 ? "INPUT" : c == chains / 2 ? "FORWARD" : c == chains - 100 ? "POSTROUTING" : $"C{c}";
             names.Add(n);
             sb.Append($":{n} {(n.StartsWith('C') ? "-" : "ACCEPT")} [0:0]\n");
         }
@@ -143,8 +145,9 @@ public class ValidationTests
         Assert.All(table.Chains.Skip(1), c => Assert.Null(c.Hook));
         Assert.Single(table.FindChain("C0")!.Rules);
         var errors = parsed.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
-        Assert.Equal([3 + 100, 3 + chains - 100], errors.Select(d => d.Location.Line).ToList());
+        Assert.Equal([3 + 100, 3 + chains / 2, 3 + chains - 100], errors.Select(d => d.Location.Line).ToList());
         Assert.Contains("no builtin chain INPUT", errors[0].Message);
-        Assert.Contains("no builtin chain POSTROUTING", errors[1].Message);
+        Assert.Contains("no builtin chain FORWARD", errors[1].Message);
+        Assert.Contains("no builtin chain POSTROUTING", errors[2].Message);
     }
 }

@@ -41,7 +41,7 @@ public static partial class SaveParser
     /// mark skipped. A UTF-16 or UTF-32 byte order mark: the text as File.ReadAllText decodes it, kept as UTF-8.
     /// Kept as bytes, a 16 MB dump is 16 MB of memory, not the 32 MB of its text as a string, and it is read without
     /// being widened: the memory is fresh from the kernel, and writing it first is what costs (a page fault per page).
-    /// A large file's halves are read on two threads (<see cref="TwoThreads"/>).
+    /// A large file is read in parts on two threads (<see cref="TwoThreads"/>).
     /// </summary>
     private static SourceFile ReadFile(string path)
     {
@@ -59,8 +59,9 @@ public static partial class SaveParser
         return new SourceFile(path, bytes, 0);
     }
 
-    /// <summary>Files at least this long are read on two threads (each half on one) when there are two cores.</summary>
+    /// <summary>Files at least this long are read on two threads, in parts of <see cref="ReadPart"/> bytes, when there are two cores.</summary>
     private const int TwoThreadRead = 4 << 20;
+    private const int ReadPart = 1 << 20;
 
     /// <summary>The whole file when it is exactly <paramref name="length"/> bytes long; null otherwise.</summary>
     private static byte[]? TryRead(Microsoft.Win32.SafeHandles.SafeFileHandle handle, int length)
@@ -72,10 +73,11 @@ public static partial class SaveParser
         bool ok;
         if (length >= TwoThreadRead)
         {
-            bool ok1 = false, ok2 = false;
-            int half = length / 2;
-            TwoThreads.Run(() => ok1 = ReadRange(handle, bytes, 0, half), () => ok2 = ReadRange(handle, bytes, half, length));
-            ok = ok1 && ok2;
+            // in parts of a megabyte, each thread taking the next (ReadPart): on this VM one vCPU is often slower than the other
+            int parts = (length + ReadPart - 1) / ReadPart;
+            var read = new bool[parts];
+            TwoThreads.ForEachPart(parts, k => read[k] = ReadRange(handle, bytes, k * ReadPart, (int)Math.Min(length, (long)(k + 1) * ReadPart)));
+            ok = Array.TrueForAll(read, r => r);
         }
         else ok = ReadRange(handle, bytes, 0, length);
         Span<byte> one = stackalloc byte[1];

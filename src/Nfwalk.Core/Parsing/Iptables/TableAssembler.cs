@@ -17,15 +17,22 @@ internal static class TableAssembler
             if ((hooks & h.AsSet()) == 0 || d.Find(h) is not { IsDeclared: false, RuleCount: > 0 } c) continue;
             chains.Add(Build(d, c, h, Policy.Accept, null, null));
         }
-        // the declared chains, in declaration order; a large table's two halves on two threads (making 40,000 chains from
-        // drafts spread over the parse's memory is mostly waiting for it), each with its messages, kept in line order
+        // the declared chains, in declaration order; a large table's in parts on two threads (making 40,000 chains from
+        // drafts spread over the parse's memory is mostly waiting for it), each part with its messages, kept in line order
         var declared = new Chain[d.Declarations.Count];
-        List<Diagnostic>? firstErrors = null, secondErrors = null;
-        int mid = declared.Length >= TwoThreadChains ? declared.Length / 2 : declared.Length;
-        if (mid < declared.Length)
-            TwoThreads.Run(() => Declared(d, name, inference, declared, 0, mid, ref firstErrors), () => Declared(d, name, inference, declared, mid, declared.Length, ref secondErrors));
-        else Declared(d, name, inference, declared, 0, declared.Length, ref firstErrors);
-        foreach (var e in (firstErrors ?? []).Concat(secondErrors ?? [])) diags.Add(e);
+        if (declared.Length >= TwoThreadChains)
+        {
+            int parts = declared.Length / ChainsPerPart;
+            var errors = new List<Diagnostic>?[parts];
+            TwoThreads.ForEachPart(parts, k => Declared(d, name, inference, declared, (int)((long)declared.Length * k / parts), (int)((long)declared.Length * (k + 1) / parts), ref errors[k]));
+            foreach (var part in errors) if (part is not null) foreach (var e in part) diags.Add(e);
+        }
+        else
+        {
+            List<Diagnostic>? errors = null;
+            Declared(d, name, inference, declared, 0, declared.Length, ref errors);
+            if (errors is not null) foreach (var e in errors) diags.Add(e);
+        }
         chains.AddRange(declared);
         foreach (var c in d.ChainOrder)
         {
@@ -46,8 +53,11 @@ internal static class TableAssembler
         return new Table { Name = name, Chains = chains, Inference = inference, Header = d.Header, Commit = d.Commit };
     }
 
-    /// <summary>A table with at least this many declared chains has them made on two threads.</summary>
+    /// <summary>A table with at least this many declared chains has them made in parts on two threads.</summary>
     internal const int TwoThreadChains = 10_000;
+
+    /// <summary>About this many declared chains make one part of that work.</summary>
+    private const int ChainsPerPart = 2048;
 
     private static void Declared(TableDraft d, TableName name, TableInference? inference, Chain[] into, int from, int to, ref List<Diagnostic>? errors)
     {

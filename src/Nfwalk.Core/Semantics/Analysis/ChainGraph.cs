@@ -64,10 +64,10 @@ public sealed class ChainGraph
         _callee = new int[ruleCount];
         _loadChecks = new byte[ruleCount];
         // one name lookup per jump, in a table of all the chains: most of the graph's time on a large table, so a large
-        // one has each half of its chains resolved on one thread (the name table is only read from here on). It is the
+        // one has its chains resolved in parts on two threads (the name table is only read from here on). It is the
         // one pass that reads the rules: what the load-time checks need of each is noted on the way
-        int mid = TwoThreadSplit;
-        if (mid < chains.Count) TwoThreads.Run(() => ResolveJumps(0, mid), () => ResolveJumps(mid, chains.Count));
+        var parts = Parts;
+        if (parts.Length > 2) TwoThreads.ForEachPart(parts.Length - 1, k => ResolveJumps(parts[k], parts[k + 1]));
         else ResolveJumps(0, chains.Count);
         _edgeStart = new int[count + 1];
         // at most one jump per rule: the array is kept with its unused end rather than copied to the exact size
@@ -108,19 +108,34 @@ public sealed class ChainGraph
     /// <summary>A table with at least this many rules has its per-rule work (jumps here, checks in the validator) done on two threads.</summary>
     internal const int TwoThreadRules = 40_000;
 
+    /// <summary>About this many rules make one part of that work (a few hundred microseconds of it).</summary>
+    private const int RulesPerPart = 4096;
+
+    private int[]? _parts;
+
     /// <summary>
-    /// Where a table's chains are cut for two threads: the position of the first chain from which on they hold at most
-    /// half of its rules, or the number of chains (no cut) for a table of fewer than <see cref="TwoThreadRules"/> rules.
+    /// How a table's chains are cut into parts for two threads (<see cref="TwoThreads.ForEachPart"/>): part k is the chains
+    /// at positions [Parts[k], Parts[k + 1]), each part about <see cref="RulesPerPart"/> rules. One part, all the chains, for
+    /// a table of fewer than <see cref="TwoThreadRules"/> rules.
     /// </summary>
-    public int TwoThreadSplit
+    internal int[] Parts => _parts ??= CutParts(_ruleStart, TwoThreadRules, RulesPerPart);
+
+    /// <summary>Chain positions cutting the rules counted by <paramref name="ruleStart"/> (one more entry than chains) into parts of about <paramref name="perPart"/> rules.</summary>
+    internal static int[] CutParts(int[] ruleStart, int minRules, int perPart)
     {
-        get
+        int chains = ruleStart.Length - 1, rules = ruleStart[^1];
+        int count = rules < minRules ? 1 : Math.Max(1, rules / perPart);
+        var cuts = new int[count + 1];
+        for (int k = 1; k < count; k++)
         {
-            int chains = Table.Chains.Count, rules = _ruleStart[^1];
-            if (rules < TwoThreadRules) return chains;
-            int ci = Array.BinarySearch(_ruleStart, rules / 2);
-            return Math.Min(ci >= 0 ? ci : ~ci, chains);
+            // the first chain whose rules start at or after k/count of them
+            int ci = Array.BinarySearch(ruleStart, 0, chains, (int)((long)rules * k / count));
+            if (ci < 0) ci = ~ci;
+            else while (ci > 0 && ruleStart[ci - 1] == ruleStart[ci]) ci--; // the first of empty chains starting there
+            cuts[k] = Math.Max(cuts[k - 1], Math.Min(ci, chains));
         }
+        cuts[count] = chains;
+        return cuts;
     }
 
     /// <summary>

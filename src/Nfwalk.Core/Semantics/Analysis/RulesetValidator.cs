@@ -39,14 +39,14 @@ public static class RulesetValidator
         var g = new ChainGraph(table);
         if (PhaseClock.On) PhaseClock.Mark($"{table.Name.Name()} graph");
         var chains = table.Chains;
-        int mid = g.TwoThreadSplit; // a large table has each half of its chains checked on one thread
-        if (mid < chains.Count)
+        var parts = g.Parts; // a large table has its chains checked in parts on two threads
+        if (parts.Length > 2)
         {
-            // the checks of one rule read the graph and the rule only: each half of the chains gets its own diagnostics,
+            // the checks of one rule read the graph and the rule only: each part of the chains gets its own diagnostics,
             // and they come out in chain order as from one pass
-            var second = new DiagnosticBag();
-            TwoThreads.Run(() => CheckRules(table, g, 0, mid, diags, knownSets, everyRule), () => CheckRules(table, g, mid, chains.Count, second, knownSets, everyRule));
-            diags.AddRange(second.Items);
+            var bags = new DiagnosticBag[parts.Length - 1];
+            TwoThreads.ForEachPart(bags.Length, k => CheckRules(table, g, parts[k], parts[k + 1], bags[k] = new DiagnosticBag(), knownSets, everyRule));
+            foreach (var bag in bags) diags.AddRange(bag.Items);
         }
         else CheckRules(table, g, 0, chains.Count, diags, knownSets, everyRule);
         foreach (var loop in g.Loops)
