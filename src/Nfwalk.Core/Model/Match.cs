@@ -8,6 +8,11 @@ namespace Nfwalk.Model;
 /// One condition of a rule: a base field (-s -d -i -o -p -f) or one "-m module" with its options.
 /// Each concrete type keeps its parsed options, prints itself in iptables-save form and explains itself.
 /// </summary>
+/// <remarks>
+/// Immutable, so one object may stand in several rules: the parser gives a rule the match of the rule before when it says
+/// the same at the same column (base matches, tcp, udp). Anything kept per rule (the walk's nth counters, its assumptions)
+/// is keyed by the rule, or by a match type that is never shared (statistic).
+/// </remarks>
 public abstract class Match
 {
     /// <summary>

@@ -23,6 +23,14 @@ public sealed class AddressMatch : Match
         _family = prefix.Family; _length = prefix.Length;
     }
 
+    /// <summary>Whether this match is the one <c>new AddressMatch(direction, prefix, negated)</c> would make.</summary>
+    internal bool Is(Direction direction, IpPrefix prefix, bool negated)
+    {
+        var network = prefix.Network.Value;
+        return Direction == direction && Negated == negated && _length == prefix.Length && _family == prefix.Family
+            && _lower == (ulong)network && _upper == (ulong)(network >> 64);
+    }
+
     public Direction Direction { get; }
     /// <summary>Stored with host bits cleared, as the kernel compares (addr &amp; mask) == net.</summary>
     public IpPrefix Prefix => new(new IpAddress(new UInt128(_upper, _lower), _family), _length);

@@ -109,6 +109,7 @@ public sealed class TcpMatch : Match
     internal sealed class Parser : MatchParser
     {
         private readonly PortOptions _ports = new(); private bool _fn, _on, _flags; private TcpFlags _mask, _cmp; private byte? _opt;
+        private TcpMatch? _last; // the last match built, kept across rules (Reset forgets the options only)
         internal override bool Reset() { _ports.Reset(); _fn = _on = _flags = false; _mask = _cmp = 0; _opt = null; return true; }
 
         public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx)
@@ -145,11 +146,19 @@ public sealed class TcpMatch : Match
         {
             if (ctx.Protocol != Protocols.Tcp || ctx.ProtocolNegated)
                 ctx.Error("the tcp match needs \"-p tcp\" (the kernel refuses it for other protocols)");
-            return new TcpMatch
+            PortRange? sp = _ports.Source, dp = _ports.Destination;
+            bool spn = _ports.SourceNegated, dpn = _ports.DestinationNegated;
+            TcpFlags mask = _flags ? _mask : 0, cmp = _flags ? _cmp : 0;
+            byte? option = _opt is 0 && !_on ? null : _opt;
+            int column = ctx.OptionColumn;
+            // the match of the rule before when it says the same at the same column (see RuleParser: matches are immutable)
+            if (_last is { } l && l.Column == column && l.SourcePorts == sp && l.SourceNegated == spn && l.DestinationPorts == dp && l.DestinationNegated == dpn
+                && l.FlagMask == mask && l.FlagCompare == cmp && l.FlagsNegated == _fn && l.TcpOption == option && l.OptionNegated == _on)
+                return l;
+            return _last = new TcpMatch
             {
-                SourcePorts = _ports.Source, SourceNegated = _ports.SourceNegated, DestinationPorts = _ports.Destination, DestinationNegated = _ports.DestinationNegated,
-                FlagMask = _flags ? _mask : 0, FlagCompare = _flags ? _cmp : 0, FlagsNegated = _fn,
-                TcpOption = _opt is 0 && !_on ? null : _opt, OptionNegated = _on,
+                SourcePorts = sp, SourceNegated = spn, DestinationPorts = dp, DestinationNegated = dpn,
+                FlagMask = mask, FlagCompare = cmp, FlagsNegated = _fn, TcpOption = option, OptionNegated = _on, Column = column,
             };
         }
     }
@@ -188,6 +197,7 @@ public sealed class UdpMatch : Match
     internal sealed class Parser : MatchParser
     {
         private readonly PortOptions _ports = new();
+        private UdpMatch? _last; // the last match built, kept across rules (Reset forgets the options only)
         public override bool Accept(ReadOnlySpan<char> option, bool negated, OptionContext ctx) => _ports.Accept(option, negated, ctx);
         internal override bool Reset() { _ports.Reset(); return true; }
 
@@ -195,7 +205,12 @@ public sealed class UdpMatch : Match
         {
             if (ctx.Protocol != Protocols.Udp || ctx.ProtocolNegated)
                 ctx.Error("the udp match needs \"-p udp\" (the kernel refuses it for other protocols)");
-            return new UdpMatch { SourcePorts = _ports.Source, SourceNegated = _ports.SourceNegated, DestinationPorts = _ports.Destination, DestinationNegated = _ports.DestinationNegated };
+            PortRange? sp = _ports.Source, dp = _ports.Destination;
+            bool spn = _ports.SourceNegated, dpn = _ports.DestinationNegated;
+            int column = ctx.OptionColumn;
+            if (_last is { } l && l.Column == column && l.SourcePorts == sp && l.SourceNegated == spn && l.DestinationPorts == dp && l.DestinationNegated == dpn)
+                return l;
+            return _last = new UdpMatch { SourcePorts = sp, SourceNegated = spn, DestinationPorts = dp, DestinationNegated = dpn, Column = column };
         }
     }
 }

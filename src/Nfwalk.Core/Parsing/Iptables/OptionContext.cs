@@ -37,6 +37,8 @@ public sealed class OptionContext
     /// <summary>Where the option being read starts (its column is kept; the location is made when a message needs it).</summary>
     public SourceLocation OptionAt => Line.At(_optionColumn);
     private int _optionColumn;
+    /// <summary>The column of the option being parsed, or of the module or target being built (see <see cref="SetOptionText"/>).</summary>
+    internal int OptionColumn => _optionColumn;
     private int _optionToken = -1;
     private string? _optionName;
     /// <summary>The option being parsed, as written (made into a string only when a message needs it).</summary>

@@ -18,7 +18,7 @@ public sealed class Node
     /// <summary>ipset membership as ip_set_test answers it; null when no ipset input was given.</summary>
     public Func<SetMatch, IPacketContext, bool?>? SetTester { get; init; }
     public ConntrackTable Conntrack { get; } = new();
-    /// <summary>-m statistic --mode nth counters, one per rule, kept across packets.</summary>
+    /// <summary>-m statistic --mode nth counters, one per rule (keyed by its match: the parser never shares a statistic match between rules), kept across packets.</summary>
     internal Dictionary<Match, long> NthCounters => _nth ??= new(ReferenceEqualityComparer.Instance);
     private Dictionary<Match, long>? _nth;
 
