@@ -7,7 +7,10 @@ namespace Nfwalk.Model;
 /// <summary>One "-A CHAIN ..." line: its conditions (all must hold), its target, and where it came from.</summary>
 public sealed class Rule
 {
-    public required string ChainName { get; init; }
+    public required string ChainName { get => _chainName; init => _chainName = value; }
+    private string _chainName = "";
+    /// <summary>For the parser, which reads a rule ahead on another thread before the chain's name string is known.</summary>
+    internal void NameChain(string name) => _chainName = name;
     /// <summary>1-based position in its chain, as iptables -L --line-numbers counts.</summary>
     public int Number { get; internal set; }
     /// <summary>Column of the chain name after -A (for messages about the chain).</summary>

@@ -42,15 +42,49 @@ public class ParallelParseTests
         return sb.ToString();
     }
 
+    /// <summary>Every rule (of an "-A" line) names its chain with the chain's own string, however it was parsed.</summary>
+    private static ParseResult NamedByChains(ParseResult r)
+    {
+        foreach (var t in r.Ruleset.Tables)
+            foreach (var c in t.Chains)
+                foreach (var rule in c.Rules)
+                    if (!ReferenceEquals(rule.ChainName, c.Name)) Assert.Fail($"rule at {rule.Location} names chain {rule.ChainName} with a string of its own");
+        return r;
+    }
+
     private static void Same(string text, string name)
     {
-        var sequential = Describe(SaveParser.Parse(text, name, parallel: false));
-        Assert.Equal(sequential, Describe(SaveParser.Parse(text, name, parallel: true)));
+        var sequential = Describe(NamedByChains(SaveParser.Parse(text, name, parallel: false)));
+        Assert.Equal(sequential, Describe(NamedByChains(SaveParser.Parse(text, name, parallel: true))));
         foreach (var f in Splits)
         {
-            var parallel = Describe(SaveParser.ParseSplitAt(text, name, f));
+            var parallel = Describe(NamedByChains(SaveParser.ParseSplitAt(text, name, f)));
             if (parallel != sequential) Assert.Fail($"{name}: split at {f} differs from the sequential parse:\n{FirstDifference(sequential, parallel)}");
         }
+    }
+
+    [Fact]
+    public void Rules_read_ahead_are_put_in_their_chain_across_pieces_tables_and_lines_that_are_not_ascii()
+    {
+        // pieces are 512 bytes or more: runs of one chain cross them; OUTPUT ends filter and starts nat (the line between is
+        // COMMIT and a header); a line with a non-ASCII comment, and "-I" lines, sit inside runs
+        var sb = new StringBuilder("*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:A - [0:0]\n:B - [0:0]\n");
+        for (int i = 0; i < 40; i++) sb.Append($"-A A -s 10.0.{i}.0/24 -m comment --comment \"a {i}\" -j B\n");
+        sb.Append("-A A -m comment --comment \"caf\u00e9 \u00fcber\" -j RETURN\n-A A -j RETURN\n-I A -s 1.2.3.4/32 -j DROP\n-A A -j ACCEPT\n");
+        for (int i = 0; i < 30; i++) sb.Append($"-A B -d 10.1.{i}.0/24 -j RETURN\n");
+        sb.Append("-A INPUT -j A\n");
+        for (int i = 0; i < 20; i++) sb.Append($"-A OUTPUT -d 10.2.{i}.1/32 -j A\n");
+        sb.Append("COMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:A - [0:0]\n");
+        for (int i = 0; i < 20; i++) sb.Append($"-A OUTPUT -d 10.3.{i}.1/32 -j A\n");
+        sb.Append("-A A -m comment --comment \"\u00e9t\u00e9\" -j RETURN\n-A A -j RETURN\n");
+        for (int i = 0; i < 20; i++) sb.Append($"-A PREROUTING -d 10.4.{i}.1/32 -j A\n");
+        sb.Append("COMMIT\n");
+        var text = sb.ToString();
+        Same(text, "runs.rules");
+        var r = SaveParser.Parse(text, "runs.rules", parallel: true);
+        Assert.Equal([20, 20], r.Ruleset.Tables.Select(t => t.FindChain("OUTPUT")!.Rules.Count));
+        Assert.Equal(44, r.Ruleset.Tables[0].FindChain("A")!.Rules.Count);
+        Assert.Equal("-A A -s 1.2.3.4/32 -j DROP", r.Ruleset.Tables[0].FindChain("A")!.Rules[0].Text);
     }
 
     private static string FirstDifference(string a, string b)

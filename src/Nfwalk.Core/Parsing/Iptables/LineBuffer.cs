@@ -18,13 +18,16 @@ internal sealed class LineBuffer
     public char[] Chars => _chars;
     public int Length { get; private set; }
     public ReadOnlySpan<char> Span => _chars.AsSpan(0, Length);
+    /// <summary>Whether the line is ASCII: then a character's index in it is its byte's offset in the line as well.</summary>
+    public bool IsAscii { get; private set; }
 
     public void Load(SourceLine line)
     {
         var bytes = line.File!.Bytes.AsSpan(line.Offset, line.Length);
         // a line decodes to at most one character per byte
         if (_chars.Length < bytes.Length) _chars = new char[Math.Max(bytes.Length, _chars.Length * 2)];
-        if (Ascii.ToUtf16(bytes, _chars, out int written) == System.Buffers.OperationStatus.Done) { Length = written; return; }
+        if (Ascii.ToUtf16(bytes, _chars, out int written) == System.Buffers.OperationStatus.Done) { Length = written; IsAscii = true; return; }
         Length = Encoding.UTF8.GetChars(bytes, _chars);
+        IsAscii = false;
     }
 }

@@ -12,7 +12,14 @@ public static partial class SaveParser
     /// none) or, for a well-formed ":NAME POLICY [p:b]" line, the <see cref="ChainDraft"/> it names, made but in no table yet
     /// (the builder adds it, or finds the chain there already and drops this one) and carrying what the line says.
     /// </summary>
-    private readonly record struct PreParsedLine(int Offset, object Parsed, bool Insert, Diagnostic[]? Diagnostics);
+    /// <remarks>
+    /// A rule of an ASCII line is made without its chain's name (the builder names it with the string of its chain, see
+    /// <see cref="TableDraft.RunChain"/>): <paramref name="ChainOffset"/> and <paramref name="ChainLength"/> are where the
+    /// name is in the file, and <paramref name="SameChain"/> says that the line before was a rule read ahead of the same chain.
+    /// ChainLength -1: the rule has its name already (a line that is not ASCII).
+    /// </remarks>
+    private readonly record struct PreParsedLine(int Offset, object Parsed, bool Insert, Diagnostic[]? Diagnostics,
+        int ChainOffset = 0, int ChainLength = -1, bool SameChain = false);
 
     /// <summary>
     /// The rule lines of a two-thread parse, parsed ahead of the builder. The text from a line start to its end is cut into
@@ -191,7 +198,9 @@ public static partial class SaveParser
         private PreParsedLine[] _out = [];
         private int _count;
 
-        private string? _lastChain;
+        // the chain name of the line before when it was a rule read ahead (its length; -1: it was not), and its characters
+        private int _lastChainLength = -1;
+        private char[] _lastChain = new char[32];
 
         public PieceParser(SourceFile file, IpFamily family)
         {
@@ -206,6 +215,7 @@ public static partial class SaveParser
         public int Parse(int from, int to, int linesBefore, ref PreParsedLine[] entries)
         {
             _out = entries; _count = 0;
+            _lastChainLength = -1; // the line before this piece is not this thread's
             try
             {
                 var lines = new LineCursor(_file, from, linesBefore);
@@ -225,6 +235,8 @@ public static partial class SaveParser
         // the checks of Builder.ParseLine in its order, up to the RuleParser call; any other outcome leaves the line alone
         private void TryRule(SourceLine line, RuleParser parser)
         {
+            int lastChainLength = _lastChainLength;
+            _lastChainLength = -1; // this line is a rule read ahead only when it says so below
             _line.Load(line);
             var text = _line.Chars;
             int s = 0, e = _line.Length;
@@ -252,24 +264,29 @@ public static partial class SaveParser
             if (cmd is not ("-A" or "--append" or "-I" or "--insert")) return;
             if (first + 1 >= tokens.Count) return;
             var chainTok = tokens[first + 1];
-            // a dump lists a chain's rules together: its rules share the name string of the first, and the next chain's name
-            // is a new string, not one looked up in a pool (a dump has one run of rules per chain, so a pool of its 40,000
-            // names shared nothing, for a lookup in a large table each and the table's growth)
             var chainText = text.AsSpan(chainTok.Start, chainTok.Length);
-            var chain = _lastChain is { } lc && chainText.SequenceEqual(lc) ? lc : _lastChain = chainText.ToString();
             int next = first + 2;
             bool insert = cmd is "-I" or "--insert";
             // "-I CHAIN N" needs the chain's rules so far (the builder's): left to the builder
             if (insert && next < tokens.Count && int.TryParse(text.AsSpan(tokens[next].Start, tokens[next].Length), NumberStyles.None, CultureInfo.InvariantCulture, out _)) return;
+            // the chain's name is the builder's to give (the string of the table's chain): no string is made for it here, a
+            // copy of the name per chain that the builder then compared with its own and dropped (40,000 of them, 3 MB, in a
+            // 10,000-service kube-proxy dump). Only a line that is not ASCII, whose character positions are not its bytes', has one
+            bool ascii = _line.IsAscii;
+            bool same = ascii && lastChainLength == chainText.Length && chainText.SequenceEqual(_lastChain.AsSpan(0, lastChainLength));
             int d0 = _diags.Items.Count;
-            var rule = parser.Parse(text, tokens, next, chain, chainTok.Column, line, counters);
+            var rule = parser.Parse(text, tokens, next, ascii ? "" : chainText.ToString(), chainTok.Column, line, counters);
             Diagnostic[]? ds = null;
             if (_diags.Items.Count > d0)
             {
                 ds = new Diagnostic[_diags.Items.Count - d0];
                 for (int i = 0; i < ds.Length; i++) ds[i] = _diags.Items[d0 + i];
             }
-            Add(new PreParsedLine(line.Offset, rule, insert, ds));
+            if (!ascii) { Add(new PreParsedLine(line.Offset, rule, insert, ds)); return; }
+            Add(new PreParsedLine(line.Offset, rule, insert, ds, line.Offset + chainTok.Start, chainTok.Length, same));
+            if (_lastChain.Length < chainText.Length) _lastChain = new char[chainText.Length];
+            chainText.CopyTo(_lastChain);
+            _lastChainLength = chainText.Length;
         }
 
         // what Builder.Declare reads from the line before it looks at the table, when the line has no mistake

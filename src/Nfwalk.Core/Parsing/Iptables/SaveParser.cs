@@ -202,6 +202,8 @@ public static partial class SaveParser
         private int _piece = -1, _pieceNext;
         private PreParsedLine[] _pieceRules = [];
         private int _pieceCount;
+        // the chain of the line before when it was a rule read ahead and appended (what PreParsedLine.SameChain refers to)
+        private ChainDraft? _aheadChain;
 
         /// <summary>
         /// Reads every line in order. With <paramref name="split"/> ≥ 0 (the start of a line), the rule lines from there
@@ -265,6 +267,8 @@ public static partial class SaveParser
                 AddDeclaration(line, made.Name, made.ReadAheadPolicy, made.DeclaredCounters?.Value, made.ReadAheadColumn, made);
                 return;
             }
+            var aheadChain = _aheadChain;
+            _aheadChain = null; // a rule read ahead of the same chain as this line's comes right after it, or not at all
             if (read is Rule r)
             {
                 if (_current is { Skip: true }) return; // not COMMIT: a line of a skipped table
@@ -272,6 +276,16 @@ public static partial class SaveParser
                 var target = CurrentDraft();
                 target.RulesStarted = true;
                 if (entry.Diagnostics is { } ds) foreach (var d in ds) diags.Add(d);
+                if (entry.ChainLength >= 0)
+                {
+                    // named here: the chain of the rule before when the line before was one of its rules read ahead
+                    var chain = entry.SameChain && aheadChain is not null ? aheadChain
+                        : target.RunChain(file.Bytes.AsSpan(entry.ChainOffset, entry.ChainLength));
+                    r.NameChain(chain.Name);
+                    if (entry.Insert) target.Insert(r);
+                    else { target.Append(r, chain); _aheadChain = chain; }
+                    return;
+                }
                 if (entry.Insert) target.Insert(r);
                 else target.Append(r);
                 return;

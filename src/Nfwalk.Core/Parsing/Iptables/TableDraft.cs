@@ -190,10 +190,31 @@ internal sealed class TableDraft
     /// <summary>"-A CHAIN": after the chain's rules so far, numbered as it comes (while the rule is still in cache).</summary>
     public void Append(Rule r)
     {
-        if (Headerless) (_fileOrder ??= new()).Add(r);
-        // a dump lists each chain's rules together: look a name up only when it changes (the second parsing thread's
-        // rules name their chain with a string of their own, so the names are compared, not their references)
+        // a dump lists each chain's rules together: look a name up only when it changes
         var c = _last is { } last && string.Equals(last.Name, r.ChainName) ? last : NextRun(r.ChainName);
+        r.NameChain(c.Name); // every rule names its chain with the chain's own string
+        Append(r, c);
+    }
+
+    /// <summary>
+    /// The chain named by <paramref name="ascii"/> (an ASCII chain name, as the bytes of its line), for a rule read ahead
+    /// without its name: as <see cref="Append(Rule)"/> finds it, made when the table has none.
+    /// </summary>
+    public ChainDraft RunChain(ReadOnlySpan<byte> ascii)
+    {
+        if (_last is { } last && System.Text.Ascii.Equals(ascii, last.Name)) return last;
+        for (int k = _nextDeclaration, end = Math.Min(Declarations.Count, _nextDeclaration + DeclarationsTried); k < end; k++)
+            if (System.Text.Ascii.Equals(ascii, Declarations[k].Name)) return Declarations[k];
+        Span<char> name = ascii.Length <= 256 ? stackalloc char[ascii.Length] : new char[ascii.Length];
+        System.Text.Ascii.ToUtf16(ascii, name, out _);
+        return Named(name);
+    }
+
+    /// <summary>"-A CHAIN" for <paramref name="c"/>, the chain the rule names.</summary>
+    public void Append(Rule r, ChainDraft c)
+    {
+        if (Headerless) (_fileOrder ??= new()).Add(r);
+        if (!ReferenceEquals(c, _last)) Ran(c);
         _last = c;
         if (c.RuleCount == 0) ChainOrder.Add(c);
         if (c.OwnRules is null && (c.RuleCount == 0 || c.RuleStart + c.RuleCount == _runsLength))
@@ -215,11 +236,15 @@ internal sealed class TableDraft
     private ChainDraft NextRun(string name)
     {
         for (int k = _nextDeclaration, end = Math.Min(Declarations.Count, _nextDeclaration + DeclarationsTried); k < end; k++)
-            if (string.Equals(Declarations[k].Name, name)) { _nextDeclaration = k + 1; return Declarations[k]; }
-        // out of declaration order: the dictionary, and the next run is looked for after this chain's declaration
-        var c = Named(name);
+            if (string.Equals(Declarations[k].Name, name)) return Declarations[k];
+        // out of declaration order: the dictionary
+        return Named(name);
+    }
+
+    /// <summary>A run of rules of chain <paramref name="c"/> starts: the next run is looked for after its declaration.</summary>
+    private void Ran(ChainDraft c)
+    {
         if (c.IsDeclared) _nextDeclaration = c.DeclarationIndex + 1;
-        return c;
     }
 
     /// <summary>"-I CHAIN [N]": at position <paramref name="position"/> of the chain's rules so far (1, the top, without a
