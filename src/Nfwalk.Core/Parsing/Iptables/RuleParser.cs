@@ -27,7 +27,7 @@ internal sealed class RuleParser
     // The last base matches, jump and verdict this parser made, for the rules after it: matches and targets are immutable, so when
     // a rule says the same at the same column (kube-proxy's "-p tcp", "! -s 10.244.0.0/16" and "-j KUBE-MARK-MASQ" come
     // back rule after rule, its chain names all of one length), it gets the same object. On a 10,000-service dump that is
-    // 100,000 objects fewer and 11% less time parsing its lines (native check, alternating runs). The tcp and udp parsers
+    // 3 MB less allocated and 3-13% less time parsing its lines (native check, alternating runs). The tcp and udp parsers
     // do the same. Only objects with nothing per rule are shared: not a statistic match, whose nth counter is the rule's.
     private ProtocolMatch? _lastProtocol;
     private AddressMatch? _lastSource, _lastDestination;
