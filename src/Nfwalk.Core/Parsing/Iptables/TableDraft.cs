@@ -192,7 +192,8 @@ internal sealed class TableDraft
     {
         // a dump lists each chain's rules together: look a name up only when it changes
         var c = _last is { } last && string.Equals(last.Name, r.ChainName) ? last : NextRun(r.ChainName);
-        r.NameChain(c.Name); // every rule names its chain with the chain's own string
+        // every rule names its chain with the chain's own string (a rule parsed here has it already: no store, no write barrier)
+        if (!ReferenceEquals(r.ChainName, c.Name)) r.NameChain(c.Name);
         Append(r, c);
     }
 
