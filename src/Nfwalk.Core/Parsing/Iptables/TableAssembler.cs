@@ -34,7 +34,7 @@ internal static class TableAssembler
             if (errors is not null) foreach (var e in errors) diags.Add(e);
         }
         chains.AddRange(declared);
-        foreach (var c in d.ChainOrder)
+        foreach (var c in d.RuledBeforeDeclared)
         {
             if (c.Assembled) continue;
             var rules = d.RulesOf(c);
