@@ -150,4 +150,22 @@ public class ValidationTests
         Assert.Contains("no builtin chain FORWARD", errors[1].Message);
         Assert.Contains("no builtin chain POSTROUTING", errors[2].Message);
     }
+
+    [Fact]
+    public void Chains_with_rules_before_their_declaration_come_in_save_order()
+    {
+        // undeclared builtin chains first (hook order), then the declared ones in declaration order (A, declared by -N after
+        // its rule, among them), then the chains never declared, in the order of their first rule, each an error
+        const string text = "*filter\n:INPUT ACCEPT [0:0]\n-A OUTPUT -j ACCEPT\n-A C -j ACCEPT\n-A A -j RETURN\n-A B -j ACCEPT\n-N A\n-A FORWARD -j ACCEPT\n-A C -j DROP\nCOMMIT\n";
+        foreach (var parallel in new[] { false, true })
+        {
+            var parsed = SaveParser.Parse(text, "order.rules", parallel: parallel);
+            var table = parsed.Ruleset.Tables.Single();
+            Assert.Equal(["FORWARD", "OUTPUT", "INPUT", "A", "C", "B"], table.Chains.Select(c => c.Name).ToList());
+            Assert.Equal(2, table.FindChain("C")!.Rules.Count);
+            var errors = parsed.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
+            Assert.Equal([4, 6], errors.Select(d => d.Location.Line).ToList());
+            Assert.All(errors, e => Assert.Contains("is not declared in table filter", e.Message));
+        }
+    }
 }
