@@ -359,7 +359,7 @@ public static partial class SaveParser
                     draft.RulesStarted = true;
                     var chain = draft.Named(text.AsSpan(ct.Start, ct.Length));
                     var rule = _ruleParser!.Parse(text, _tokens, next, chain.Name, ct.Column, line, counters);
-                    if (!insert) { draft.Append(rule); return; }
+                    if (!insert) { draft.Append(rule, chain); return; }
                     if (position < 1)
                     {
                         diags.Error(positionAt, $"-I {chain.Name} {position}: rule positions start at 1 (iptables: \"Invalid rule number\"); the rule is put first");

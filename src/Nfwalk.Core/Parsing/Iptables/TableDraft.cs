@@ -194,24 +194,31 @@ internal sealed class TableDraft
     /// <summary>"-A CHAIN": after the chain's rules so far, numbered as it comes (while the rule is still in cache).</summary>
     public void Append(Rule r)
     {
-        // a dump lists each chain's rules together: look a name up only when it changes
-        var c = _last is { } last && string.Equals(last.Name, r.ChainName) ? last : NextRun(r.ChainName);
+        var c = RunChain(r.ChainName);
         // every rule names its chain with the chain's own string (a rule parsed here has it already: no store, no write barrier)
         if (!ReferenceEquals(r.ChainName, c.Name)) r.NameChain(c.Name);
         Append(r, c);
     }
 
-    /// <summary>
-    /// The chain named by <paramref name="ascii"/> (an ASCII chain name, as the bytes of its line), for a rule read ahead
-    /// without its name: as <see cref="Append(Rule)"/> finds it, made when the table has none.
-    /// </summary>
+    /// <summary>As <see cref="RunChain(ReadOnlySpan{char})"/> for a name that is ASCII, as the bytes of its line (a rule read ahead without its name).</summary>
     public ChainDraft RunChain(ReadOnlySpan<byte> ascii)
     {
-        if (_last is { } last && System.Text.Ascii.Equals(ascii, last.Name)) return last;
-        for (int k = _nextDeclaration, end = Math.Min(Declarations.Count, _nextDeclaration + DeclarationsTried); k < end; k++)
-            if (System.Text.Ascii.Equals(ascii, Declarations[k].Name)) return Declarations[k];
         Span<char> name = ascii.Length <= 256 ? stackalloc char[ascii.Length] : new char[ascii.Length];
         System.Text.Ascii.ToUtf16(ascii, name, out _);
+        return RunChain(name);
+    }
+
+    /// <summary>
+    /// The chain of the rule to append next, which names <paramref name="name"/>: made when the table has none. A dump lists
+    /// each chain's rules together, so the chain of the rule before is compared first; iptables-save lists a table's rules
+    /// chain by chain in the order of the chains' declarations, so the declaration after the one of the last run is the
+    /// likely chain of the next run (one comparison); the dictionary is the sure one.
+    /// </summary>
+    public ChainDraft RunChain(ReadOnlySpan<char> name)
+    {
+        if (_last is { } last && name.SequenceEqual(last.Name)) return last;
+        for (int k = _nextDeclaration, end = Math.Min(Declarations.Count, _nextDeclaration + DeclarationsTried); k < end; k++)
+            if (name.SequenceEqual(Declarations[k].Name)) return Declarations[k];
         return Named(name);
     }
 
@@ -232,19 +239,9 @@ internal sealed class TableDraft
         r.Number = ++c.RuleCount;
     }
 
-    // iptables-save lists a table's rules chain by chain in the order of the chains' declarations: the declaration after
-    // the one of the last run is the likely chain of the next run (one string comparison), the dictionary the sure one
+    // the declaration after the one of the last run of rules (see RunChain)
     private int _nextDeclaration;
     private const int DeclarationsTried = 2;
-
-    /// <summary>The chain of a run of rules that starts with a rule of chain <paramref name="name"/>.</summary>
-    private ChainDraft NextRun(string name)
-    {
-        for (int k = _nextDeclaration, end = Math.Min(Declarations.Count, _nextDeclaration + DeclarationsTried); k < end; k++)
-            if (string.Equals(Declarations[k].Name, name)) return Declarations[k];
-        // out of declaration order: the dictionary
-        return Named(name);
-    }
 
     /// <summary>A run of rules of chain <paramref name="c"/> starts: the next run is looked for after its declaration.</summary>
     private void Ran(ChainDraft c)
