@@ -40,16 +40,12 @@ public class TwoThreadsTests
     public void A_busy_thread_pool_does_not_make_the_caller_wait()
     {
         // every pool thread blocked (and more work queued): the caller runs the second piece itself, at once
-        using var gate = new ManualResetEventSlim(false);
-        ThreadPool.GetMinThreads(out int minWorkers, out _);
-        var blocked = Enumerable.Range(0, Math.Max(minWorkers, Environment.ProcessorCount) * 2).Select(_ => Task.Run(() => gate.Wait(TimeSpan.FromSeconds(20)))).ToArray();
-        try
+        using (BlockThreadPool())
         {
             int caller = Environment.CurrentManagedThreadId, ranOn = -1;
             TwoThreads.Run(() => { }, () => ranOn = Environment.CurrentManagedThreadId);
             Assert.Equal(caller, ranOn);
         }
-        finally { gate.Set(); Task.WaitAll(blocked); }
     }
 
     [Fact]
@@ -99,16 +95,30 @@ public class TwoThreadsTests
     [Fact]
     public void A_busy_thread_pool_leaves_every_part_to_the_caller()
     {
-        using var gate = new ManualResetEventSlim(false);
-        ThreadPool.GetMinThreads(out int minWorkers, out _);
-        var blocked = Enumerable.Range(0, Math.Max(minWorkers, Environment.ProcessorCount) * 2).Select(_ => Task.Run(() => gate.Wait(TimeSpan.FromSeconds(20)))).ToArray();
-        try
+        using (BlockThreadPool())
         {
             int caller = Environment.CurrentManagedThreadId;
             var on = new int[16];
             TwoThreads.ForEachPart(on.Length, k => on[k] = Environment.CurrentManagedThreadId);
             Assert.All(on, t => Assert.Equal(caller, t));
         }
-        finally { gate.Set(); Task.WaitAll(blocked); }
+    }
+
+    /// <summary>Every pool thread blocked, and more work queued behind them, until the result is disposed.</summary>
+    private static IDisposable BlockThreadPool() => new PoolBlock();
+
+    private sealed class PoolBlock : IDisposable
+    {
+        private readonly ManualResetEventSlim _gate = new(false);
+        private readonly Task[] _blocked;
+
+        public PoolBlock()
+        {
+            ThreadPool.GetMinThreads(out int minWorkers, out _);
+            _blocked = Enumerable.Range(0, Math.Max(minWorkers, Environment.ProcessorCount) * 2)
+                .Select(_ => Task.Run(() => _gate.Wait(TimeSpan.FromSeconds(20)))).ToArray();
+        }
+
+        public void Dispose() { _gate.Set(); Task.WaitAll(_blocked); _gate.Dispose(); }
     }
 }

@@ -13,8 +13,11 @@ namespace Nfwalk.Tests.Parsing;
 /// </summary>
 public class SharedMatchTests
 {
-    private static IReadOnlyList<Rule> Rules(string text, bool parallel)
-        => SaveParser.Parse(text, "shared.rules", parallel: parallel).Ruleset.Tables.Single().Chains.Single(c => c.Name == "X").Rules;
+    private static IReadOnlyList<Rule> Rules(string text, bool parallel) => ChainX(Parse(text, parallel));
+
+    private static ParseResult Parse(string text, bool parallel) => SaveParser.Parse(text, "shared.rules", parallel: parallel);
+
+    private static IReadOnlyList<Rule> ChainX(ParseResult r) => r.Ruleset.Tables.Single().Chains.Single(c => c.Name == "X").Rules;
 
     [Fact]
     public void Rules_that_say_the_same_at_the_same_columns_share_their_stateless_matches_and_jump()
@@ -67,8 +70,8 @@ public class SharedMatchTests
             """;
         foreach (var parallel in new[] { false, true })
         {
-            var r = SaveParser.Parse(text, "shared.rules", parallel: parallel);
-            var rules = r.Ruleset.Tables.Single().Chains.Single(c => c.Name == "X").Rules;
+            var r = Parse(text, parallel);
+            var rules = ChainX(r);
             Assert.Same(rules[0].Matches[0], rules[1].Matches[0]);
             Assert.Same(rules[0].Matches[1], rules[1].Matches[1]);
             Assert.NotSame(rules[0].Matches[2], rules[1].Matches[2]);                                 // --dport 80 / 81
@@ -104,9 +107,12 @@ public class SharedMatchTests
             COMMIT
 
             """;
-        var rules = Rules(text, false);
-        Assert.NotSame(rules[0].Matches[0], rules[1].Matches[0]); // the walk counts nth per rule, keyed by this object
-        Assert.Same(rules[0].Target, rules[1].Target);           // RETURN: stateless
+        foreach (var parallel in new[] { false, true })
+        {
+            var rules = Rules(text, parallel);
+            Assert.NotSame(rules[0].Matches[0], rules[1].Matches[0]); // the walk counts nth per rule, keyed by this object
+            Assert.Same(rules[0].Target, rules[1].Target);           // RETURN: stateless
+        }
     }
 
     private static List<Nfwalk.Diagnostics.SourceLocation> RulesetValidatorErrors(ParseResult r)
