@@ -9,19 +9,26 @@ namespace Nfwalk.Tests.Parsing;
 /// </summary>
 public class FileReadingTests
 {
+    /// <summary>The file read both ways (mapped when large enough, and read), each checked against File.ReadAllText.</summary>
     private static void SameAsReadAllText(byte[] bytes)
     {
         var path = Path.Combine(Path.GetTempPath(), $"nfwalk-read-{Guid.NewGuid():N}.rules");
         try
         {
             File.WriteAllBytes(path, bytes);
-            var parsed = SaveParser.ParseFile(path);
             var text = File.ReadAllText(path);
-            Assert.Equal(text, parsed.Ruleset.Source!.Text);
-            // each rule's own line, decoded by itself, is the same line of the whole text
-            var lines = text.Split('\n');
-            foreach (var rule in parsed.Ruleset.Tables.SelectMany(t => t.Chains).SelectMany(c => c.Rules))
-                Assert.Equal(lines[rule.Source.Number - 1].TrimEnd('\r'), rule.OriginalText);
+            foreach (var map in new[] { true, false })
+            {
+                var parsed = SaveParser.ParseFile(path, null, map);
+                Assert.Equal(text, parsed.Ruleset.Source!.Text);
+                // files of a megabyte or more are mapped, unless they are UTF-16 or UTF-32 (decoded as a whole)
+                bool wide = bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]);
+                Assert.Equal(map && bytes.Length >= 1 << 20 && !wide, parsed.Ruleset.Source.IsMapped);
+                // each rule's own line, decoded by itself, is the same line of the whole text
+                var lines = text.Split('\n');
+                foreach (var rule in parsed.Ruleset.Tables.SelectMany(t => t.Chains).SelectMany(c => c.Rules))
+                    Assert.Equal(lines[rule.Source.Number - 1].TrimEnd('\r'), rule.OriginalText);
+            }
         }
         finally { File.Delete(path); }
     }
@@ -74,8 +81,28 @@ public class FileReadingTests
 
     [Fact] public void Empty_file() => SameAsReadAllText([]);
 
-    // files of 4 MB or more are read in two halves, the second on another thread
+    // files of 4 MB or more, when not mapped, are read in parts on two threads
     [Fact] public void Ascii_dump_read_in_two_halves() => SameAsReadAllText(Dump(70_000, "two halves"));
+
+    // from a megabyte on, a file is mapped: its byte order marks are handled as in a file that is read
+    [Fact] public void Mapped_file_with_a_utf8_byte_order_mark() => SameAsReadAllText([0xEF, 0xBB, 0xBF, .. Dump(20_000, "bom")]);
+
+    [Fact]
+    public void Large_utf16_file_is_decoded_not_mapped()
+    {
+        var sb = new StringBuilder("*filter\n:INPUT ACCEPT [0:0]\n");
+        for (int i = 0; i < 20_000; i++) sb.Append($"-A INPUT -s 10.0.{i / 256 % 256}.{i % 256}/32 -j ACCEPT\n");
+        byte[] bytes = [0xFF, 0xFE, .. Encoding.Unicode.GetBytes(sb.Append("COMMIT\n").ToString())];
+        Assert.True(bytes.Length >= 1 << 20);
+        SameAsReadAllText(bytes);
+    }
+
+    [Fact] public void Mapped_file_of_exactly_a_megabyte_without_a_final_newline()
+    {
+        var dump = Dump(20_000, "edge");
+        var bytes = dump.AsSpan(0, 1 << 20).ToArray();
+        SameAsReadAllText(bytes);
+    }
 
     [Fact]
     public void Non_ascii_in_either_half_of_a_big_file()

@@ -23,7 +23,7 @@ internal sealed class LineBuffer
 
     public void Load(SourceLine line)
     {
-        var bytes = line.File!.Bytes.AsSpan(line.Offset, line.Length);
+        var bytes = line.File!.Bytes.Slice(line.Offset, line.Length);
         // a line decodes to at most one character per byte
         if (_chars.Length < bytes.Length) _chars = new char[Math.Max(bytes.Length, _chars.Length * 2)];
         if (Ascii.ToUtf16(bytes, _chars, out int written) == System.Buffers.OperationStatus.Done) { Length = written; IsAscii = true; return; }

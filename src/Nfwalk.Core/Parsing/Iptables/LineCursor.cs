@@ -20,7 +20,7 @@ internal struct LineCursor(SourceFile file, int offset = -1, int lineNumber = 0)
         var bytes = file.Bytes;
         line = default;
         if (_pos > bytes.Length) return false;
-        int nl = bytes.AsSpan(_pos).IndexOf((byte)'\n');
+        int nl = bytes.Slice(_pos).IndexOf((byte)'\n');
         int end = nl < 0 ? bytes.Length : _pos + nl;
         int len = end - _pos;
         if (len > 0 && bytes[end - 1] == '\r') len--;

@@ -53,7 +53,7 @@ public static partial class SaveParser
             var starts = new List<int>(260) { from };
             for (int at = from + size; at < bytes.Length;)
             {
-                int nl = bytes.AsSpan(at).IndexOf((byte)'\n');
+                int nl = bytes.Slice(at).IndexOf((byte)'\n');
                 if (nl < 0 || at + nl + 1 >= bytes.Length) break;
                 starts.Add(at + nl + 1);
                 at += nl + 1 + size;
@@ -89,11 +89,11 @@ public static partial class SaveParser
         private void CountLines()
         {
             var bytes = _file.Bytes;
-            int lines = bytes.AsSpan(_file.Start, _start[0] - _file.Start).Count((byte)'\n');
+            int lines = bytes.Slice(_file.Start, _start[0] - _file.Start).Count((byte)'\n');
             for (int k = 0; k < _linesBefore.Length; k++)
             {
                 _linesBefore[k] = lines;
-                lines += bytes.AsSpan(_start[k], _start[k + 1] - _start[k]).Count((byte)'\n');
+                lines += bytes.Slice(_start[k], _start[k + 1] - _start[k]).Count((byte)'\n');
             }
             _counted = true;
         }

@@ -23,10 +23,13 @@ public static partial class SaveParser
 {
     public const int MaxChainName = 28;
 
-    public static ParseResult ParseFile(string path, IpFamily? family = null)
+    public static ParseResult ParseFile(string path, IpFamily? family = null) => ParseFile(path, family, map: true);
+
+    /// <summary>For the tests: <paramref name="map"/> false reads a large file as a small one is read, instead of mapping it.</summary>
+    internal static ParseResult ParseFile(string path, IpFamily? family, bool map)
     {
         SourceFile file;
-        try { file = ReadFile(path); PhaseClock.Mark("read"); }
+        try { file = ReadFile(path, map); PhaseClock.Mark("read"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             var d = new DiagnosticBag();
@@ -39,25 +42,41 @@ public static partial class SaveParser
     /// <summary>
     /// The file as its bytes, for the parser to decode line by line (<see cref="LineBuffer"/>): UTF-8, a UTF-8 byte order
     /// mark skipped. A UTF-16 or UTF-32 byte order mark: the text as File.ReadAllText decodes it, kept as UTF-8.
-    /// Kept as bytes, a 16 MB dump is 16 MB of memory, not the 32 MB of its text as a string, and it is read without
-    /// being widened: the memory is fresh from the kernel, and writing it first is what costs (a page fault per page).
-    /// A large file is read in parts on two threads (<see cref="TwoThreads"/>).
+    /// Kept as bytes, a 16 MB dump is 16 MB of memory, not the 32 MB of its text as a string, and it is not widened.
+    /// A file of a megabyte or more is mapped (<see cref="MappedFile"/>): the page cache's own pages, with no fresh memory
+    /// to fault in and no copy (16.3 MB kube-proxy dump, native check A/B x20: read 6.9 -> 1.3 ms, 18,100 -> 14,300 page
+    /// faults, whole process 94.0 -> 88.6 ms). Where it cannot be mapped (not a regular file, NFWALK_MMAP=0), a large
+    /// file is read in parts on two threads (<see cref="TwoThreads"/>).
     /// </summary>
-    private static SourceFile ReadFile(string path)
+    private static SourceFile ReadFile(string path, bool map)
     {
         byte[]? bytes = null;
         using (var handle = File.OpenHandle(path))
         {
             long length = RandomAccess.GetLength(handle);
+            if (map && length >= MapFrom && length < 1 << 30 && MappedFile.TryMap(handle, (int)length) is { } mapped)
+            {
+                int start = TextStart(mapped.Span);
+                if (start >= 0) return new SourceFile(path, mapped, start);
+                mapped.Dispose(); // UTF-16 or UTF-32: decoded below
+            }
             if (length > 0 && length < 1 << 30) bytes = TryRead(handle, (int)length);
         }
         bytes ??= File.ReadAllBytes(path); // the length was unknown (a pipe, /proc) or changed while being read
-        ReadOnlySpan<byte> b = bytes;
-        if (b.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) return new SourceFile(path, bytes, 3);
-        if (b.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || b.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]) || b.StartsWith((ReadOnlySpan<byte>)[0, 0, 0xFE, 0xFF]))
-            return new SourceFile(path, File.ReadAllText(path));
-        return new SourceFile(path, bytes, 0);
+        int at = TextStart(bytes);
+        return at >= 0 ? new SourceFile(path, bytes, at) : new SourceFile(path, File.ReadAllText(path));
     }
+
+    /// <summary>Where the UTF-8 text starts (3 after a UTF-8 byte order mark, else 0); -1 for a UTF-16 or UTF-32 byte order mark.</summary>
+    private static int TextStart(ReadOnlySpan<byte> b)
+    {
+        if (b.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) return 3;
+        if (b.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || b.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]) || b.StartsWith((ReadOnlySpan<byte>)[0, 0, 0xFE, 0xFF])) return -1;
+        return 0;
+    }
+
+    /// <summary>Files at least this long are mapped into memory (<see cref="MappedFile"/>) rather than read.</summary>
+    private const int MapFrom = 1 << 20;
 
     /// <summary>Files at least this long are read on two threads, in parts of <see cref="ReadPart"/> bytes, when there are two cores.</summary>
     private const int TwoThreadRead = 4 << 20;
@@ -160,7 +179,7 @@ public static partial class SaveParser
         int at = file.Start + (int)(file.ByteLength * fraction);
         if (at == file.Start) return at;
         if (at < file.Start || at >= bytes.Length) return -1;
-        int nl = bytes.AsSpan(at).IndexOf((byte)'\n');
+        int nl = bytes.Slice(at).IndexOf((byte)'\n');
         return nl < 0 || at + nl + 1 >= bytes.Length ? -1 : at + nl + 1;
     }
 
@@ -280,7 +299,7 @@ public static partial class SaveParser
                 {
                     // named here: the chain of the rule before when the line before was one of its rules read ahead
                     var chain = entry.SameChain && aheadChain is not null ? aheadChain
-                        : target.RunChain(file.Bytes.AsSpan(entry.ChainOffset, entry.ChainLength));
+                        : target.RunChain(file.Bytes.Slice(entry.ChainOffset, entry.ChainLength));
                     r.NameChain(chain.Name);
                     if (entry.Insert) target.Insert(r);
                     else { target.Append(r, chain); _aheadChain = chain; }
@@ -453,7 +472,7 @@ public static partial class SaveParser
             int count = 0, pos = header.Offset + header.Length;
             while (true)
             {
-                int nl = bytes.AsSpan(pos).IndexOf((byte)'\n');
+                int nl = bytes.Slice(pos).IndexOf((byte)'\n');
                 if (nl < 0 || pos + nl + 1 >= bytes.Length || bytes[pos + nl + 1] != ':') return count;
                 count++;
                 pos += nl + 1;
