@@ -15,6 +15,8 @@ public sealed record KernelCase(string Name, string Rules, IReadOnlyList<PacketS
     public IReadOnlyList<(string Iface, string Cidr)> ExtraAddresses { get; init; } = [];
     /// <summary>"ipset save" text loaded into the node before the rules, on both sides.</summary>
     public string? Ipsets { get; init; }
+    /// <summary>The name nfwalk's diagnostics and trace locations give the rules ("NAME.rules" unless set, e.g. to the file given).</summary>
+    public string? RulesFile { get; init; }
     public override string ToString() => Name;
 }
 
@@ -98,7 +100,7 @@ public static class Differential
         var kernel = SaveParser.Parse(saved, $"{c.Name}:kernel").Ruleset;
 
         // nfwalk on the same rules, topology and packets
-        var parsed = SaveParser.Parse(c.Rules, $"{c.Name}.rules", IpFamily.V4);
+        var parsed = SaveParser.Parse(c.Rules, c.RulesFile ?? $"{c.Name}.rules", IpFamily.V4);
         if (parsed.HasErrors) throw new LabException($"nfwalk could not parse case {c.Name}, which the kernel loaded: {string.Join("; ", parsed.Diagnostics)}");
         var rules = parsed.Ruleset;
         var net = new FibNetwork(LabRouting.State(c.ExtraAddresses));

@@ -40,7 +40,7 @@ public static class VerifyCommand
             try
             {
                 if (Directory.Exists(path)) { snap = SnapshotVerifier.Run(path, specs); result = snap.Rules; }
-                else result = Differential.Run(new KernelCase(Path.GetFileName(path), File.ReadAllText(path), specs));
+                else result = Differential.Run(new KernelCase(Path.GetFileName(path), File.ReadAllText(path), specs) { RulesFile = path });
             }
             catch (LabException e) { Console.Error.WriteLine($"nfwalk verify: {e.Message}"); return 2; }
             var table = new Table().Border(TableBorder.Simple);
