@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Nfwalk.Hosting;
 using Nfwalk.Model;
 using Nfwalk.Model.Targets;
@@ -15,7 +14,7 @@ public sealed class ChainGraph
 {
     public Table Table { get; }
     // one node per chain name; when a name occurs twice, the later chain is the one looked up (as a name map would)
-    private readonly Dictionary<string, int> _index;
+    private readonly ChainNameIndex _names;
     private readonly Chain[] _chains;
     private readonly bool[] _builtin; // per node: what the jump resolution reads instead of the (cold) chain
     // jumps of node n (rules of its chain, in rule order, to chains that exist): _edges[_edgeStart[n] .. _edgeStart[n + 1]]
@@ -37,29 +36,48 @@ public sealed class ChainGraph
     {
         Table = table;
         var chains = table.Chains;
-        _index = new Dictionary<string, int>(chains.Count, StringComparer.Ordinal);
-        // arrays made once at their size (a name occurring twice, which leaves fewer nodes than chains, is rare)
-        var nodeChains = new Chain[chains.Count];
-        var chainOfNode = new int[chains.Count];
-        _builtin = new bool[chains.Count];
-        _nodeOfChain = new int[chains.Count];
-        _ruleStart = new int[chains.Count + 1];
-        int count = 0, ruleCount = 0;
-        for (int ci = 0; ci < chains.Count; ci++)
+        int total = chains.Count;
+        // what the graph needs of each chain — its name's key, its rule count, whether it is builtin — read in one pass over
+        // the chains, a large table's in parts on two threads (40,000 chains and their names, spread over the parse's memory:
+        // the pass mostly waits for them); then the names are numbered in order, from the index's own arrays
+        _names = new ChainNameIndex(total);
+        _ruleStart = new int[total + 1];
+        var builtinAt = new bool[total];
+        void Read(int from, int to)
         {
-            var c = chains[ci];
-            _ruleStart[ci] = ruleCount;
-            ruleCount += c.Rules.Count;
-            // one hash lookup per chain: the node of a name met before, or the next one
-            ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_index, c.Name, out bool seen);
-            if (!seen) slot = count++;
-            int n = slot;
-            nodeChains[n] = c; chainOfNode[n] = ci; _builtin[n] = c.IsBuiltin;
-            _nodeOfChain[ci] = n;
-            if (c.IsBuiltin) _builtins.Add(ci);
+            for (int ci = from; ci < to; ci++)
+            {
+                var c = chains[ci];
+                _names.SetName(ci, c.Name);
+                _ruleStart[ci] = c.Rules.Count;
+                builtinAt[ci] = c.IsBuiltin;
+            }
         }
-        _ruleStart[chains.Count] = ruleCount;
-        if (count != nodeChains.Length) Array.Resize(ref nodeChains, count);
+        if (total >= TwoThreadChains)
+        {
+            int cut = total / ChainsPerPart;
+            TwoThreads.ForEachPart(cut, k => Read((int)((long)total * k / cut), (int)((long)total * (k + 1) / cut)));
+        }
+        else Read(0, total);
+        _names.Build();
+        int count = _names.Count, ruleCount = 0;
+        // arrays made once at their size (a name occurring twice, which leaves fewer nodes than chains, is rare)
+        var nodeChains = new Chain[count];
+        var chainOfNode = new int[count];
+        _builtin = new bool[count];
+        _nodeOfChain = new int[total];
+        for (int ci = 0; ci < total; ci++)
+        {
+            int rules = _ruleStart[ci];
+            _ruleStart[ci] = ruleCount;
+            ruleCount += rules;
+            // when a name occurs twice, its node is the later chain's
+            int n = _names.NodeAt(ci);
+            nodeChains[n] = chains[ci]; chainOfNode[n] = ci; _builtin[n] = builtinAt[ci];
+            _nodeOfChain[ci] = n;
+            if (builtinAt[ci]) _builtins.Add(ci);
+        }
+        _ruleStart[total] = ruleCount;
         _chains = nodeChains;
         _callee = new int[ruleCount];
         _loadChecks = new byte[ruleCount];
@@ -107,6 +125,9 @@ public sealed class ChainGraph
 
     /// <summary>A table with at least this many rules has its per-rule work (jumps here, checks in the validator) done on two threads.</summary>
     internal const int TwoThreadRules = 40_000;
+
+    /// <summary>A table with at least this many chains has them read in parts on two threads, about <see cref="ChainsPerPart"/> a part.</summary>
+    private const int TwoThreadChains = 10_000, ChainsPerPart = 2048;
 
     /// <summary>About this many rules make one part of that work (a few hundred microseconds of it).</summary>
     private const int RulesPerPart = 4096;
@@ -161,7 +182,7 @@ public sealed class ChainGraph
                 var hooks = HookSet.All;
                 if (t is JumpTarget j)
                 {
-                    if (_index.TryGetValue(j.Chain, out var n)) callee = n;
+                    callee = _names.Find(j.Chain);
                     quiet &= callee >= 0 && !_builtin[callee];
                 }
                 else if (t is not null)
@@ -189,12 +210,12 @@ public sealed class ChainGraph
         return (b & NeedsLook) == 0 && (hooks == HookSet.None || ((HookSet)b & hooks) == hooks);
     }
 
-    public Chain? this[string name] => _index.TryGetValue(name, out var n) ? _chains[n] : null;
+    public Chain? this[string name] => _names.Find(name) is var n and >= 0 ? _chains[n] : null;
 
     /// <summary>The rules (of any chain) that jump or go to this chain, in table order.</summary>
     public IReadOnlyList<Rule> Callers(string chain) => (_callers ??= BuildCallers()).TryGetValue(chain, out var l) ? l : [];
 
-    public HookSet HooksOf(string chain) => _index.TryGetValue(chain, out var n) ? _hooks[n] : HookSet.None;
+    public HookSet HooksOf(string chain) => _names.Find(chain) is var n and >= 0 ? _hooks[n] : HookSet.None;
 
     /// <summary>As <see cref="HooksOf"/> for the chain at position <paramref name="chainIndex"/> of <see cref="Model.Table.Chains"/> (no name lookup).</summary>
     public HookSet HooksOfChainAt(int chainIndex) => _hooks[_nodeOfChain[chainIndex]];
@@ -202,7 +223,7 @@ public sealed class ChainGraph
     /// <summary>As <c>this[name]</c> for the chain that rule <paramref name="ruleIndex"/> of the chain at <paramref name="chainIndex"/> jumps to (null: not a jump, or no such chain).</summary>
     public Chain? CalleeAt(int chainIndex, int ruleIndex) => _callee[_ruleStart[chainIndex] + ruleIndex] is var n and >= 0 ? _chains[n] : null;
 
-    public bool Exists(string chain) => _index.ContainsKey(chain);
+    public bool Exists(string chain) => _names.Find(chain) >= 0;
 
     private Dictionary<string, List<Rule>> BuildCallers()
     {
@@ -215,7 +236,7 @@ public sealed class ChainGraph
     }
 
     /// <summary>Longest chain of nested user-chain jumps below a builtin chain (iptables-nft refuses more than 15).</summary>
-    public int MaxDepth(string chain) => _index.TryGetValue(chain, out var n) ? MaxDepthOf(n) : throw new KeyNotFoundException(chain);
+    public int MaxDepth(string chain) => _names.Find(chain) is var n and >= 0 ? MaxDepthOf(n) : throw new KeyNotFoundException(chain);
 
     /// <summary>As <see cref="MaxDepth"/> for the chain at position <paramref name="chainIndex"/> of <see cref="Model.Table.Chains"/> (no name lookup).</summary>
     public int MaxDepthAt(int chainIndex) => MaxDepthOf(_nodeOfChain[chainIndex]);

@@ -1,0 +1,116 @@
+using System.Buffers;
+using System.Runtime.Intrinsics;
+using System.Text;
+
+namespace Nfwalk.Semantics.Analysis;
+
+/// <summary>
+/// The chain names of one table, for the chain graph's jump resolution: each name (by its position among the table's
+/// chains) to a node number, a distinct name being a node of its own, numbered in order of first appearance.
+/// </summary>
+/// <remarks>
+/// A jump's lookup is the graph's hottest work on a large table (a 10,000-service kube-proxy nat table: 40,000 chains,
+/// 70,000 jumps). A name dictionary compares the name looked up with its own copy of the name, a string somewhere in the
+/// parse's 50 MB — a cache miss per jump. Here the names that fit (ASCII, at most 31 characters: every chain name
+/// iptables accepts, whose limit is 28) are kept inside the index itself, packed as 32 bytes each (the characters, zeros,
+/// the length in the last byte), next to each other, so that a lookup reads only the name it looks up and the index's
+/// own arrays. A name that does not fit is compared as a string. The hash is seeded per process (<see cref="HashCode"/>),
+/// so no input can be made to collide on purpose; equal hashes are always confirmed by comparing the names.
+/// Positions are given their names first, from any thread for distinct positions (<see cref="SetName"/>), and then
+/// indexed once, in order (<see cref="Build"/>).
+/// </remarks>
+internal sealed class ChainNameIndex
+{
+    private readonly string[] _strings;          // per position: the name (read only for names that do not fit)
+    private readonly Vector256<byte>[] _packed;  // per position: the packed name, or all ones (no packed name has a last byte > 31)
+    private readonly int[] _hashes;              // per position
+    private readonly int[] _nodeOf;              // per position: its node (after Build)
+    private Slot[] _slots = [];                  // open addressing, linear probing: (hash, first position of the name + 1; 0 empty)
+    private int _mask;
+
+    private struct Slot { public int Hash; public int Position; }
+
+    public ChainNameIndex(int positions)
+    {
+        _strings = new string[positions];
+        _packed = new Vector256<byte>[positions];
+        _hashes = new int[positions];
+        _nodeOf = new int[positions];
+    }
+
+    /// <summary>How many distinct names (nodes) there are, once built.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The name of the chain at <paramref name="position"/>; threads may set distinct positions at the same time.</summary>
+    public void SetName(int position, string name)
+    {
+        _strings[position] = name;
+        _hashes[position] = Key(name, out _packed[position]);
+    }
+
+    /// <summary>Numbers the names, in position order: a name met before gets the node of its first position.</summary>
+    public void Build()
+    {
+        int n = _nodeOf.Length;
+        int size = (int)Math.Max(4, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(n + n / 2 + 1)));
+        var slots = _slots = new Slot[size];
+        _mask = size - 1;
+        int count = 0;
+        for (int p = 0; p < n; p++)
+        {
+            int h = _hashes[p];
+            for (int i = h & _mask; ; i = (i + 1) & _mask)
+            {
+                ref var s = ref slots[i];
+                if (s.Position == 0) { s.Hash = h; s.Position = p + 1; _nodeOf[p] = count++; break; }
+                if (s.Hash == h && Same(s.Position - 1, p)) { _nodeOf[p] = _nodeOf[s.Position - 1]; break; }
+            }
+        }
+        Count = count;
+    }
+
+    /// <summary>The node of the chain at <paramref name="position"/>.</summary>
+    public int NodeAt(int position) => _nodeOf[position];
+
+    /// <summary>The node of the name, or -1 when no chain has it.</summary>
+    public int Find(string name)
+    {
+        int h = Key(name, out var packed);
+        bool fits = packed != Vector256<byte>.AllBitsSet;
+        var slots = _slots;
+        for (int i = h & _mask; ; i = (i + 1) & _mask)
+        {
+            var s = slots[i];
+            if (s.Position == 0) return -1;
+            if (s.Hash != h) continue;
+            int p = s.Position - 1;
+            if (fits ? _packed[p] == packed : _packed[p] == Vector256<byte>.AllBitsSet && string.Equals(_strings[p], name))
+                return _nodeOf[p];
+        }
+    }
+
+    private bool Same(int p, int q)
+    {
+        var a = _packed[p];
+        return a == _packed[q] && (a != Vector256<byte>.AllBitsSet || string.Equals(_strings[p], _strings[q]));
+    }
+
+    /// <summary>The name's hash, and the name packed (all ones when it does not fit).</summary>
+    private static int Key(string name, out Vector256<byte> packed)
+    {
+        if (name.Length <= 31)
+        {
+            Span<byte> b = stackalloc byte[32];
+            b.Clear();
+            if (Ascii.FromUtf16(name, b, out _) == OperationStatus.Done)
+            {
+                b[31] = (byte)name.Length;
+                packed = Vector256.Create((ReadOnlySpan<byte>)b);
+                var q = packed.AsUInt64();
+                return HashCode.Combine(q.GetElement(0), q.GetElement(1), q.GetElement(2), q.GetElement(3));
+            }
+        }
+        packed = Vector256<byte>.AllBitsSet;
+        return string.GetHashCode(name.AsSpan());
+    }
+}
