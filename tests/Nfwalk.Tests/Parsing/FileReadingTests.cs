@@ -53,6 +53,41 @@ public class FileReadingTests
         finally { File.Delete(path); }
     }
 
+    [Fact]
+    public void Comments_read_from_the_file_decode_as_the_line_says()
+    {
+        // each comment is kept as its word's place in the file and decoded when read: quoted or not, with escapes, after a
+        // counter prefix or blanks, on a line with non-ASCII text before it (decoded at once), in a small file and a mapped one
+        string[] words = ["plain", "\"two words\"", "\"say \\\"hi\\\" \\\\ ok\"", "\"caf\u00e9\"", "\"\""];
+        string[] values = ["plain", "two words", "say \"hi\" \\ ok", "caf\u00e9", ""];
+        var sb = new StringBuilder("*filter\n:INPUT ACCEPT [0:0]\n");
+        foreach (var w in words) sb.Append($"-A INPUT -m comment --comment {w} -j ACCEPT\n");
+        sb.Append("[3:180]   -A INPUT -m comment --comment \"counted\" -j ACCEPT\n");
+        sb.Append("-A INPUT -i \u00e9th0 -m comment --comment \"after \\\"\u00e9\\\"\" -j ACCEPT\n");
+        var body = sb.ToString();
+        string[] expected = [.. values, "counted", "after \"\u00e9\""];
+        // padded with comment lines past a megabyte, so that the file is mapped as well
+        foreach (var pad in new[] { 0, 30_000 })
+        {
+            var text = body + string.Concat(Enumerable.Repeat("# padding line to make the file large\n", pad)) + "COMMIT\n";
+            var path = Path.Combine(Path.GetTempPath(), $"nfwalk-read-{Guid.NewGuid():N}.rules");
+            try
+            {
+                File.WriteAllBytes(path, Encoding.UTF8.GetBytes(text));
+                Assert.Equal(pad > 0, SaveParser.ParseFile(path).Ruleset.Source!.IsMapped);
+                foreach (var map in new[] { true, false })
+                foreach (var parsed in new[] { SaveParser.ParseFile(path, null, map), SaveParser.Parse(text, path, parallel: true), SaveParser.Parse(text, path, parallel: false) })
+                {
+                    Assert.DoesNotContain(parsed.Diagnostics, d => d.Severity == Nfwalk.Diagnostics.Severity.Error);
+                    var comments = parsed.Ruleset.Tables.Single().Chains.Single().Rules
+                        .Select(r => r.Matches.OfType<Nfwalk.Model.Matches.CommentMatch>().Single().Comment).ToArray();
+                    Assert.Equal(expected, comments);
+                }
+            }
+            finally { File.Delete(path); }
+        }
+    }
+
     private static byte[] Dump(int rules, string comment)
     {
         var sb = new StringBuilder("*filter\n:INPUT ACCEPT [0:0]\n");

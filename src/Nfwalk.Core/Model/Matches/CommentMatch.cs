@@ -7,24 +7,39 @@ namespace Nfwalk.Model.Matches;
 /// <summary>-m comment: always true; carries a note (kernel xt_comment.c).</summary>
 public sealed class CommentMatch : Match
 {
-    private string? _comment;
-    // a parsed comment stays a word of its line until it is read: checking or walking a ruleset never reads one, and
-    // a string per rule was 5 of the 75 MB a parse of a 10,000-service kube-proxy dump allocated. The line is kept as
-    // its file and place, not as a SourceLine (the rule has its line number): 56 bytes a comment, not 72
-    private readonly SourceFile? _file;
-    private readonly int _lineOffset, _lineLength, _wordStart, _wordLength; // _wordLength < 0: the word is quoted (~length)
+    // a parsed comment stays a word of its file until it is read: checking or walking a ruleset never reads one, and
+    // a string per rule was 5 of the 75 MB a parse of a 10,000-service kube-proxy dump allocated. The word is kept as its
+    // file and its bytes' place there: _text is the comment itself (a string), or the SourceFile whose bytes
+    // [_offset, _offset + length) are the word as written (quotes and escapes still in it; _length is ~length for a quoted
+    // word). 40 bytes a comment (it was 56 with the line's place and the decoded comment kept as well); each read decodes
+    // the word again (explaining or printing a rule reads it once)
+    private readonly object _text;
+    private readonly int _offset, _length;
 
-    public CommentMatch(string comment) { _comment = comment; }
+    public CommentMatch(string comment) { _text = comment; }
 
-    /// <summary>A comment that is the word <paramref name="word"/> of <paramref name="line"/> (quotes and escapes still in it).</summary>
-    internal CommentMatch(SourceLine line, Token word)
+    /// <summary>
+    /// A comment that is the word <paramref name="word"/> of <paramref name="line"/> (quotes and escapes still in it):
+    /// <paramref name="text"/> is the line's characters, <paramref name="ascii"/> whether the line is ASCII (a word of a line that is
+    /// not, whose characters are not its bytes, is decoded now).
+    /// </summary>
+    internal CommentMatch(SourceLine line, ReadOnlySpan<char> text, Token word, bool ascii)
     {
-        _file = line.File; _lineOffset = line.Offset; _lineLength = line.Length;
-        _wordStart = word.Start; _wordLength = word.Quoted ? ~word.Length : word.Length;
+        if (!ascii || line.File is null) { _text = LineLexer.Value(text, word); return; }
+        _text = line.File; _offset = line.Offset + word.Start; _length = word.Quoted ? ~word.Length : word.Length;
     }
 
-    public string Comment => _comment ??= LineLexer.Value(new SourceLine(_file, _lineOffset, _lineLength, 0).Text,
-        new Token(_wordStart, _wordLength < 0 ? ~_wordLength : _wordLength, _wordLength < 0));
+    public string Comment
+    {
+        get
+        {
+            if (_text is string s) return s;
+            bool quoted = _length < 0;
+            int length = quoted ? ~_length : _length;
+            var raw = ((SourceFile)_text).Decode(_offset, length);
+            return quoted ? LineLexer.Value(raw, new Token(0, length, true)) : raw;
+        }
+    }
     public override string Name => "comment";
     public override void Print(StringBuilder sb) { sb.Append(" -m comment --comment"); Values.AppendSaveString(sb, Comment); }
     public override string Explain() => $"comment \"{Comment}\" (always true)";
@@ -51,7 +66,7 @@ public sealed class CommentMatch : Match
         public override Match? Build(OptionContext ctx)
         {
             if (!_given) { if (!ctx.Failed) ctx.Error("the comment match needs --comment"); return null; }
-            return new CommentMatch(ctx.Line, _word);
+            return new CommentMatch(ctx.Line, ctx.Text, _word, ctx.LineIsAscii);
         }
     }
 }

@@ -23,13 +23,17 @@ public sealed class OptionContext
     }
 
     /// <summary>Points the cursor at the next rule line (the context is reused to keep parsing allocation-free).</summary>
-    internal void Reset(char[] text, List<Token> tokens, SourceLine line, int start)
+    internal void Reset(char[] text, List<Token> tokens, SourceLine line, int start, bool ascii)
     {
-        _text = text; _tokens = tokens; Line = line; Pos = start;
+        _text = text; _tokens = tokens; Line = line; Pos = start; LineIsAscii = ascii;
         Protocol = 0; ProtocolNegated = false; Failed = false; _optionToken = -1; _optionName = null;
     }
 
     public SourceLine Line { get; private set; }
+    /// <summary>Whether the line is ASCII: a word's character positions are then its bytes' in the line (see <see cref="LineBuffer.IsAscii"/>).</summary>
+    internal bool LineIsAscii { get; private set; }
+    /// <summary>The characters of the line (the tokens' positions are in it; the array may be longer than the line).</summary>
+    internal ReadOnlySpan<char> Text => _text;
     public IpFamily Family { get; }
     /// <summary>The -p protocol of the rule (0 when none or "all"), known once base options were read.</summary>
     public byte Protocol { get; internal set; }

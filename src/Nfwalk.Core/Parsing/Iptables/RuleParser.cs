@@ -55,17 +55,20 @@ internal sealed class RuleParser
         public bool HadError;
     }
 
-    /// <summary>Parses tokens[start..] of a rule whose chain name is already known. The rule's number is set when its chain is assembled.</summary>
-    public Rule Parse(char[] text, List<Token> tokens, int start, string chain, int chainColumn, SourceLine line, Counters? counters)
+    /// <summary>
+    /// Parses tokens[start..] of a rule whose chain name is already known. The rule's number is set when its chain is assembled.
+    /// <paramref name="ascii"/>: the line is ASCII (its characters' positions are its bytes').
+    /// </summary>
+    public Rule Parse(char[] text, List<Token> tokens, int start, string chain, int chainColumn, SourceLine line, Counters? counters, bool ascii)
     {
-        try { return ParseRule(text, tokens, start, chain, chainColumn, line, counters); }
+        try { return ParseRule(text, tokens, start, chain, chainColumn, line, counters, ascii); }
         finally { _parsers.EndRule(); }
     }
 
-    private Rule ParseRule(char[] text, List<Token> tokens, int start, string chain, int chainColumn, SourceLine line, Counters? counters)
+    private Rule ParseRule(char[] text, List<Token> tokens, int start, string chain, int chainColumn, SourceLine line, Counters? counters, bool ascii)
     {
         var ctx = _ctx;
-        ctx.Reset(text, tokens, line, start);
+        ctx.Reset(text, tokens, line, start, ascii);
         var baseMatches = _baseMatches; baseMatches.Clear();
         var modules = _modules; modules.Clear();
         bool hasImplicit = false;

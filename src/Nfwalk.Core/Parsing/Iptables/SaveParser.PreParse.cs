@@ -275,7 +275,7 @@ public static partial class SaveParser
             bool ascii = _line.IsAscii;
             bool same = ascii && lastChainLength == chainText.Length && chainText.SequenceEqual(_lastChain.AsSpan(0, lastChainLength));
             int d0 = _diags.Items.Count;
-            var rule = parser.Parse(text, tokens, next, ascii ? "" : chainText.ToString(), chainTok.Column, line, counters);
+            var rule = parser.Parse(text, tokens, next, ascii ? "" : chainText.ToString(), chainTok.Column, line, counters, ascii);
             Diagnostic[]? ds = null;
             if (_diags.Items.Count > d0)
             {

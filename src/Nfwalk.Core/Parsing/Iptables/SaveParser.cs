@@ -377,7 +377,7 @@ public static partial class SaveParser
                     var draft = CurrentDraft();
                     draft.RulesStarted = true;
                     var chain = draft.Named(text.AsSpan(ct.Start, ct.Length));
-                    var rule = _ruleParser!.Parse(text, _tokens, next, chain.Name, ct.Column, line, counters);
+                    var rule = _ruleParser!.Parse(text, _tokens, next, chain.Name, ct.Column, line, counters, _line.IsAscii);
                     if (!insert) { draft.Append(rule, chain); return; }
                     if (position < 1)
                     {
