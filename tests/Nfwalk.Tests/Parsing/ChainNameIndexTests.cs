@@ -39,6 +39,26 @@ public class ChainNameIndexTests
     }
 
     [Fact]
+    public void Every_length_and_every_place_of_a_non_ascii_character()
+    {
+        // names of 1 to 40 characters (read in blocks of 8 or 16 from both ends when packed), each also with a character
+        // that is not ASCII at its start, middle or end, and with the last character changed: all distinct, all found
+        var names = new List<string>();
+        for (int length = 1; length <= 40; length++)
+        {
+            var name = string.Concat(Enumerable.Range(0, length).Select(i => (char)('a' + i % 26)));
+            names.Add(name);
+            names.Add(name[..^1] + "Z");
+            foreach (int at in new[] { 0, length / 2, length - 1 })
+                if (names.Count == 0 || !names.Contains(name[..at] + "\u00e9" + name[(at + 1)..])) names.Add(name[..at] + "\u00e9" + name[(at + 1)..]);
+        }
+        var index = Index([.. names]);
+        Assert.Equal(names.Count, index.Count);
+        for (int i = 0; i < names.Count; i++) Assert.Equal(i, index.Find(new string(names[i].AsSpan())));
+        Assert.Equal(-1, index.Find(string.Concat(Enumerable.Range(0, 20).Select(i => (char)('a' + i))) + "Y"));
+    }
+
+    [Fact]
     public void A_name_given_twice_is_one_node()
     {
         var index = Index("A", "B", "A", new string('z', 40), "C", new string('z', 40));
