@@ -28,18 +28,3 @@ public sealed class VerdictTarget(Verdict verdict) : Target
     };
 
 }
-
-/// <summary>-j CHAIN (jump: RETURN comes back here) or -g CHAIN (goto: RETURN skips back to the last -j).</summary>
-public sealed class JumpTarget(string chain, bool isGoto) : Target
-{
-    public string Chain { get; } = chain;
-    public bool IsGoto { get; } = isGoto;
-    public override string Name => Chain;
-    public override bool IsTerminating => IsGoto;
-    public override void Print(StringBuilder sb) => sb.Append(IsGoto ? " -g " : " -j ").Append(Chain);
-    public override string Explain() => IsGoto
-        ? $"goes to chain {Chain} (goto: no return point is kept; a RETURN there resumes after the most recent -j, or applies the builtin chain's policy)"
-        : $"jumps to chain {Chain}; if that chain RETURNs or runs off its end, processing continues with the next rule here";
-    public override TargetOutcome Apply(ITargetContext ctx) => new(IsGoto ? Outcome.Goto : Outcome.Jump, Chain);
-
-}

@@ -98,6 +98,17 @@ public static class Extensions
     }
 
     /// <summary>
+    /// Whether a -j/-g word names a target rather than a user chain: a verdict, a target nfwalk models
+    /// (<see cref="CreateTarget"/>), TRACE, or one iptables ships that nfwalk keeps as unknown (<see cref="IsOtherKnownTarget"/>).
+    /// </summary>
+    public static bool IsTargetName(ReadOnlySpan<char> name) => name switch
+    {
+        "ACCEPT" or "DROP" or "RETURN" or "QUEUE" or "TRACE" or "REJECT" or "LOG" or "NFLOG" or "MARK" or "CONNMARK" or "DNAT" or "SNAT"
+            or "MASQUERADE" or "REDIRECT" or "TPROXY" or "CT" or "NOTRACK" or "NFQUEUE" or "CHECKSUM" or "TOS" or "DSCP" or "SET" => true,
+        _ => IsOtherKnownTarget(name),
+    };
+
+    /// <summary>
     /// Whether <paramref name="name"/> is a target extension iptables ships that nfwalk keeps as unknown (so it is not mistaken
     /// for a chain name). A switch, not a hash set: every jump to a user chain asks, and a chain name is rejected on its
     /// length or first letters without being hashed.

@@ -197,6 +197,23 @@ public sealed class OptionContext
         return true;
     }
 
+    /// <summary>
+    /// After -j/-g, a word that can only be a user chain's name (not a target nfwalk or iptables knows, not an option), on
+    /// an ASCII line: taken as its token's index, with no string made (the jump keeps the name as its place in the file).
+    /// False, and nothing taken, for any other word: <see cref="TryName"/> takes it then.
+    /// </summary>
+    internal bool TryChainWord(out int token)
+    {
+        token = Pos;
+        if (!LineIsAscii || Line.File is null || AtEnd) return false;
+        var t = _tokens[Pos];
+        if (t.Quoted) return false;
+        var s = _text.AsSpan(t.Start, t.Length);
+        if (IsOptionWord(s, false) || Extensions.KnownName(s) is not null || Extensions.IsTargetName(s)) return false;
+        Pos++;
+        return true;
+    }
+
     public bool TryAddress(out IpAddress address)
     {
         address = default;

@@ -73,6 +73,8 @@ internal sealed class RuleParser
         var modules = _modules; modules.Clear();
         bool hasImplicit = false;
         TargetParser? targetParser = null; string? targetName = null; int targetCol = 0; bool isGoto = false;
+        // a -j/-g to a user chain whose name is left in the line, no string made for it (see JumpTarget): the name's word
+        int chainWord = -1;
         List<string>? unknownTargetWords = null;
         bool targetHadError = false;
         bool negate = false; int negCol = 0;
@@ -167,10 +169,17 @@ internal sealed class RuleParser
                 case "-g" or "--goto":
                 {
                     if (negate) { ctx.Error(ctx.Line.At(negCol), "\"!\" cannot be used before -j"); negate = false; }
-                    if (targetName is not null) ctx.Error(ctx.Line.At(col), "multiple -j/-g flags not allowed");
+                    if (targetName is not null || chainWord >= 0) ctx.Error(ctx.Line.At(col), "multiple -j/-g flags not allowed");
+                    bool jumpIsGoto = word[1] == 'g' || word.StartsWith("--g");
+                    if (ctx.TryChainWord(out int chainToken))
+                    {
+                        chainWord = chainToken; targetName = null; targetParser = null; unknownTargetWords = null;
+                        isGoto = jumpIsGoto; targetCol = col;
+                        continue;
+                    }
                     if (!ctx.TryName(out var name, out _)) continue;
-                    isGoto = word[1] == 'g' || word.StartsWith("--g");
-                    targetName = name; targetCol = col;
+                    isGoto = jumpIsGoto;
+                    targetName = name; targetCol = col; chainWord = -1;
                     targetParser = isGoto ? null : _parsers.Target(name);
                     if (targetParser is null && !isGoto && Extensions.IsOtherKnownTarget(name) && name is not ("TRACE"))
                     { unknownTargetWords = new List<string>(); CollectUnknownWords(ctx, unknownTargetWords); }
@@ -211,6 +220,8 @@ internal sealed class RuleParser
                     taken = hasImplicit = true;
                 }
             }
+            // options after "-j CHAIN" make it an extension target nfwalk does not know, below: then its name is a string
+            if (!taken && chainWord >= 0 && !isGoto) { targetName = ctx.Word(tokens[chainWord]); chainWord = -1; }
             if (!taken && targetName is not null && targetParser is null && !isGoto && !Extensions.TryVerdict(targetName, out _))
             {
                 // options after an unknown -j NAME: an extension target nfwalk does not model
@@ -222,7 +233,7 @@ internal sealed class RuleParser
             }
             if (!taken)
             {
-                var hint = modules.Count == 0 && targetName is null ? " (is a \"-m\" module or \"-p\" missing before it?)" : "";
+                var hint = modules.Count == 0 && targetName is null && chainWord < 0 ? " (is a \"-m\" module or \"-p\" missing before it?)" : "";
                 ctx.Error(ctx.Line.At(col), $"unknown option \"{Values.Trunc(word)}\"{hint}");
                 // skip its value words so one mistake gives one message
                 while (ctx.HasValue) ctx.Pos++;
@@ -251,7 +262,21 @@ internal sealed class RuleParser
         if (mi != matches.Length) Array.Resize(ref matches, mi);
 
         Target? target = null;
-        if (targetName is not null)
+        if (chainWord >= 0)
+        {
+            var word = tokens[chainWord];
+            var name = text.AsSpan(word.Start, word.Length);
+            if (!isGoto && name.Length > 28) ctx.Error(ctx.Line.At(targetCol), $"chain name \"{Values.Trunc(name)}\" is longer than 28 characters");
+            // kube-proxy's "-j KUBE-MARK-MASQ" comes back rule after rule: the jump before is reused when it names the same chain
+            if (!isGoto && _lastJump is { IsGoto: false } lj && lj.Column == targetCol && lj.NameIs(name)) target = lj;
+            else
+            {
+                var jump = new JumpTarget(line.File!, line.Offset + word.Start, word.Length, isGoto) { Column = targetCol };
+                if (!isGoto) _lastJump = jump;
+                target = jump;
+            }
+        }
+        else if (targetName is not null)
         {
             ctx.SetOptionText("-j ", targetName, targetCol); ctx.Failed = targetHadError;
             if (isGoto) target = new JumpTarget(targetName, true) { Column = targetCol };
@@ -273,7 +298,7 @@ internal sealed class RuleParser
             {
                 if (targetName.Length > 28) ctx.Error(ctx.Line.At(targetCol), $"chain name \"{Values.Trunc(targetName)}\" is longer than 28 characters");
                 // the name is the string of the jump before when it names the same chain (OptionContext.TryName)
-                target = _lastJump is { IsGoto: false } lj && ReferenceEquals(lj.Chain, targetName) && lj.Column == targetCol
+                target = _lastJump is { IsGoto: false } lj && lj.Column == targetCol && lj.NameIs(targetName)
                     ? lj : _lastJump = new JumpTarget(targetName, false) { Column = targetCol };
             }
         }

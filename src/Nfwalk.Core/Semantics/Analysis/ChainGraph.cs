@@ -182,7 +182,8 @@ public sealed class ChainGraph
                 var hooks = HookSet.All;
                 if (t is JumpTarget j)
                 {
-                    callee = _names.Find(j.Chain);
+                    // a name parsed from an ASCII line is looked up as its bytes in the file (it is not made a string)
+                    callee = j.TryGetAsciiName(out var name) ? _names.Find(name) : _names.Find(j.Chain);
                     quiet &= callee >= 0 && !_builtin[callee];
                 }
                 else if (t is not null)

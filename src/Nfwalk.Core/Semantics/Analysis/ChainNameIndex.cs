@@ -76,16 +76,37 @@ internal sealed class ChainNameIndex
     public int Find(string name)
     {
         int h = Key(name, out var packed);
-        bool fits = packed != Vector256<byte>.AllBitsSet;
+        if (packed != Vector256<byte>.AllBitsSet) return Find(packed, h);
         var slots = _slots;
         for (int i = h & _mask; ; i = (i + 1) & _mask)
         {
             var s = slots[i];
             if (s.Position == 0) return -1;
-            if (s.Hash != h) continue;
             int p = s.Position - 1;
-            if (fits ? _packed[p] == packed : _packed[p] == Vector256<byte>.AllBitsSet && string.Equals(_strings[p], name))
-                return _nodeOf[p];
+            if (s.Hash == h && _packed[p] == Vector256<byte>.AllBitsSet && string.Equals(_strings[p], name)) return _nodeOf[p];
+        }
+    }
+
+    /// <summary>As <see cref="Find(string)"/> for a name given as its ASCII bytes (a jump's, see <see cref="Model.Targets.JumpTarget"/>).</summary>
+    public int Find(ReadOnlySpan<byte> ascii)
+    {
+        if (ascii.Length > 31 || !Ascii.IsValid(ascii)) return Find(Encoding.UTF8.GetString(ascii));
+        Span<byte> b = stackalloc byte[32];
+        b.Clear();
+        ascii.CopyTo(b);
+        b[31] = (byte)ascii.Length;
+        var packed = Vector256.Create((ReadOnlySpan<byte>)b);
+        return Find(packed, Hash(packed));
+    }
+
+    private int Find(Vector256<byte> packed, int h)
+    {
+        var slots = _slots;
+        for (int i = h & _mask; ; i = (i + 1) & _mask)
+        {
+            var s = slots[i];
+            if (s.Position == 0) return -1;
+            if (s.Hash == h && _packed[s.Position - 1] == packed) return _nodeOf[s.Position - 1];
         }
     }
 
@@ -106,11 +127,16 @@ internal sealed class ChainNameIndex
             {
                 b[31] = (byte)name.Length;
                 packed = Vector256.Create((ReadOnlySpan<byte>)b);
-                var q = packed.AsUInt64();
-                return HashCode.Combine(q.GetElement(0), q.GetElement(1), q.GetElement(2), q.GetElement(3));
+                return Hash(packed);
             }
         }
         packed = Vector256<byte>.AllBitsSet;
         return string.GetHashCode(name.AsSpan());
+    }
+
+    private static int Hash(Vector256<byte> packed)
+    {
+        var q = packed.AsUInt64();
+        return HashCode.Combine(q.GetElement(0), q.GetElement(1), q.GetElement(2), q.GetElement(3));
     }
 }
