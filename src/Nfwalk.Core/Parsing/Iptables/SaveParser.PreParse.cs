@@ -8,9 +8,11 @@ namespace Nfwalk.Parsing.Iptables;
 public static partial class SaveParser
 {
     /// <summary>
-    /// A line read ahead: where it starts, and either a rule (with "-I" or not, and the diagnostics its parse gave; null:
-    /// none) or, for a well-formed ":NAME POLICY [p:b]" line, the <see cref="ChainDraft"/> it names, made but in no table yet
-    /// (the builder adds it, or finds the chain there already and drops this one) and carrying what the line says.
+    /// A line read ahead: where it starts, and either a rule (with "-I" or not; a rule whose parse gave diagnostics comes with
+    /// them, as a <see cref="WithDiagnostics"/>) or, for a well-formed ":NAME POLICY [p:b]" line, the <see cref="ChainDraft"/>
+    /// it names, made but in no table yet (the builder adds it, or finds the chain there already and drops this one) and
+    /// carrying what the line says. 24 bytes: the pieces' arrays of them were 1.4-2.9 MB of a parse of a 10,000-service
+    /// kube-proxy dump at 32 bytes an entry, with the diagnostics (nearly always none) in each.
     /// </summary>
     /// <remarks>
     /// A rule of an ASCII line is made without its chain's name (the builder names it with the string of its chain, see
@@ -18,8 +20,11 @@ public static partial class SaveParser
     /// name is in the file, and <paramref name="SameChain"/> says that the line before was a rule read ahead of the same chain.
     /// ChainLength -1: the rule has its name already (a line that is not ASCII).
     /// </remarks>
-    private readonly record struct PreParsedLine(int Offset, object Parsed, bool Insert, Diagnostic[]? Diagnostics,
+    private readonly record struct PreParsedLine(int Offset, object Parsed, bool Insert,
         int ChainOffset = 0, int ChainLength = -1, bool SameChain = false);
+
+    /// <summary>A rule read ahead whose parse gave diagnostics, and those (in <see cref="PreParsedLine.Parsed"/>).</summary>
+    private sealed record WithDiagnostics(Rule Rule, Diagnostic[] Diagnostics);
 
     /// <summary>
     /// The rule lines of a two-thread parse, parsed ahead of the builder. The text from a line start to its end is cut into
@@ -77,14 +82,18 @@ public static partial class SaveParser
             lock (_free) _free.Push(entries);
         }
 
-        private PreParsedLine[] Rent()
+        /// <summary>An array for a piece of <paramref name="lines"/> lines (0: not known): one given back, or a new one of that length.</summary>
+        private PreParsedLine[] Rent(int lines)
         {
-            lock (_free) return _free.TryPop(out var a) ? a : [];
+            lock (_free)
+                if (_free.TryPop(out var a) && a.Length >= lines) return a;
+            return lines > 0 ? new PreParsedLine[lines] : [];
         }
 
         // the lines before each piece, counted by the second thread first thing (the builder, which reads every line,
         // knows the count for the piece it is at; it needs the others only to parse pieces ahead)
         private volatile bool _counted;
+        private int _totalLines;
 
         private void CountLines()
         {
@@ -95,6 +104,8 @@ public static partial class SaveParser
                 _linesBefore[k] = lines;
                 lines += bytes.Slice(_start[k], _start[k + 1] - _start[k]).Count((byte)'\n');
             }
+            // a last line without a newline is a line too
+            _totalLines = lines + (bytes.Length > _file.Start && bytes[^1] != (byte)'\n' ? 1 : 0);
             _counted = true;
         }
 
@@ -146,7 +157,8 @@ public static partial class SaveParser
         private bool TryParse(int k, PieceParser parser, int linesBefore)
         {
             if (Interlocked.CompareExchange(ref _state[k], 1, 0) != 0) return false;
-            var entries = Rent();
+            // sized by the piece's lines when they are counted (a rule per line at most): not grown through 256, 512 and 1,024
+            var entries = Rent(_counted ? (k + 1 < _linesBefore.Length ? _linesBefore[k + 1] : _totalLines) - _linesBefore[k] : 0);
             int count = 0;
             try { count = parser.Parse(_start[k], _start[k + 1], linesBefore, ref entries); }
             finally
@@ -276,14 +288,15 @@ public static partial class SaveParser
             bool same = ascii && lastChainLength == chainText.Length && chainText.SequenceEqual(_lastChain.AsSpan(0, lastChainLength));
             int d0 = _diags.Items.Count;
             var rule = parser.Parse(text, tokens, next, ascii ? "" : chainText.ToString(), chainTok.Column, line, counters, ascii);
-            Diagnostic[]? ds = null;
+            object parsed = rule;
             if (_diags.Items.Count > d0)
             {
-                ds = new Diagnostic[_diags.Items.Count - d0];
+                var ds = new Diagnostic[_diags.Items.Count - d0];
                 for (int i = 0; i < ds.Length; i++) ds[i] = _diags.Items[d0 + i];
+                parsed = new WithDiagnostics(rule, ds);
             }
-            if (!ascii) { Add(new PreParsedLine(line.Offset, rule, insert, ds)); return; }
-            Add(new PreParsedLine(line.Offset, rule, insert, ds, line.Offset + chainTok.Start, chainTok.Length, same));
+            if (!ascii) { Add(new PreParsedLine(line.Offset, parsed, insert)); return; }
+            Add(new PreParsedLine(line.Offset, parsed, insert, line.Offset + chainTok.Start, chainTok.Length, same));
             if (_lastChain.Length < chainText.Length) _lastChain = new char[chainText.Length];
             chainText.CopyTo(_lastChain);
             _lastChainLength = chainText.Length;
@@ -305,7 +318,7 @@ public static partial class SaveParser
             string word = policy switch { "ACCEPT" => "ACCEPT", "DROP" => "DROP", "-" => "-", _ => policy.ToString() };
             var chain = new ChainDraft(text.Slice(tokens[0].Start + 1, tokens[0].Length - 1).ToString())
             { ReadAheadPolicy = word, ReadAheadColumn = tokens[0].Start + 2, DeclaredCounters = CountersBox.Of(counters) };
-            Add(new PreParsedLine(line.Offset, chain, false, null));
+            Add(new PreParsedLine(line.Offset, chain, false));
         }
     }
 }

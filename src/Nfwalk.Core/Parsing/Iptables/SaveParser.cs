@@ -286,6 +286,8 @@ public static partial class SaveParser
                 AddDeclaration(line, made.Name, made.ReadAheadPolicy, made.DeclaredCounters?.Value, made.ReadAheadColumn, made);
                 return;
             }
+            Diagnostic[]? aheadDiagnostics = null;
+            if (read is WithDiagnostics w) { read = w.Rule; aheadDiagnostics = w.Diagnostics; }
             var aheadChain = _aheadChain;
             _aheadChain = null; // a rule read ahead of the same chain as this line's comes right after it, or not at all
             if (read is Rule r)
@@ -294,7 +296,7 @@ public static partial class SaveParser
                 // what the "-A"/"-I" case below does, with the rule and diagnostics read ahead
                 var target = CurrentDraft();
                 target.RulesStarted = true;
-                if (entry.Diagnostics is { } ds) foreach (var d in ds) diags.Add(d);
+                if (aheadDiagnostics is not null) foreach (var d in aheadDiagnostics) diags.Add(d);
                 if (entry.ChainLength >= 0)
                 {
                     // named here: the chain of the rule before when the line before was one of its rules read ahead
