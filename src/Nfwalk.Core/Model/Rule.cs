@@ -41,14 +41,15 @@ public sealed class Rule
 
     public bool HasUnknownParts => Target?.IsUnknown == true || Matches.Any(m => m.IsUnknown);
 
-    private string? _text;
-    /// <summary>The canonical text without counters, computed once (the rule never changes).</summary>
-    public string Text => _text ??= ToSaveText(false);
+    /// <summary>
+    /// The canonical text without counters, printed when asked for: not kept in the rule (8 bytes of every rule, 0.9 MB of a
+    /// 10,000-service kube-proxy dump, for a text that checking never prints); the walker's traces keep theirs (RuleTexts).
+    /// </summary>
+    public string Text => ToSaveText(false);
 
     /// <summary>The rule in canonical iptables-save form (with its counter prefix when it has one).</summary>
     public string ToSaveText(bool withCounters = true)
     {
-        if (!withCounters || Counters is null) { if (_text is not null) return _text; }
         var sb = new StringBuilder(128);
         AppendSaveText(sb, withCounters);
         return sb.ToString();

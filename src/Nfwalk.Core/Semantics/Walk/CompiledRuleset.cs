@@ -207,7 +207,10 @@ internal sealed class CompiledRule
 /// <summary>A rule's trace texts ("nat KUBE-SERVICES rule 5 matches: jump to X"), each kept after its first use.</summary>
 internal sealed class RuleTexts(CompiledRule rule)
 {
-    private string? _location, _noMatchText;
+    private string? _location, _noMatchText, _ruleText;
+
+    /// <summary>The rule in canonical form (<see cref="Model.Rule.Text"/>), printed once.</summary>
+    public string RuleText => _ruleText ??= rule.Rule.Text;
     private JumpText? _jumpVerdict;
     private Texts? _matched, _returnVerdict;
 

@@ -240,7 +240,7 @@ internal sealed class WalkContext : ITargetContext
         Steps.Add(new TraceStep
         {
             Kind = StepKind.Rule, Hook = Hook.ChainName(), Table = Table.Name(), Chain = r.ChainName, Rule = r.Number,
-            RuleText = r.Text, Location = rule.Texts.Location, Matched = matched, Verdict = verdict,
+            RuleText = rule.Texts.RuleText, Location = rule.Texts.Location, Matched = matched, Verdict = verdict,
             Mark = MarkText, ConnMark = CtMarkText,
             Text = matched ? rule.Texts.MatchedText(verdict!) : rule.Texts.NoMatchText,
         });
