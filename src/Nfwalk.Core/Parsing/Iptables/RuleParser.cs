@@ -265,21 +265,12 @@ internal sealed class RuleParser
         if (chainWord >= 0)
         {
             var word = tokens[chainWord];
-            var name = text.AsSpan(word.Start, word.Length);
-            if (!isGoto && name.Length > 28) ctx.Error(ctx.Line.At(targetCol), $"chain name \"{Values.Trunc(name)}\" is longer than 28 characters");
-            // kube-proxy's "-j KUBE-MARK-MASQ" comes back rule after rule: the jump before is reused when it names the same chain
-            if (!isGoto && _lastJump is { IsGoto: false } lj && lj.Column == targetCol && lj.NameIs(name)) target = lj;
-            else
-            {
-                var jump = new JumpTarget(line.File!, line.Offset + word.Start, word.Length, isGoto) { Column = targetCol };
-                if (!isGoto) _lastJump = jump;
-                target = jump;
-            }
+            target = ChainJump(ctx, text.AsSpan(word.Start, word.Length), isGoto, targetCol, null, line.Offset + word.Start);
         }
         else if (targetName is not null)
         {
             ctx.SetOptionText("-j ", targetName, targetCol); ctx.Failed = targetHadError;
-            if (isGoto) target = new JumpTarget(targetName, true) { Column = targetCol };
+            if (isGoto) target = ChainJump(ctx, targetName, true, targetCol, targetName, 0);
             else if (Extensions.TryVerdict(targetName, out var verdict))
             {
                 if (unknownTargetWords is { Count: > 0 }) ctx.Error(ctx.Line.At(targetCol), $"{targetName} takes no options");
@@ -295,18 +286,32 @@ internal sealed class RuleParser
             }
             else if (unknownTargetWords is not null) target = new UnknownTarget(targetName, unknownTargetWords) { Column = targetCol };
             else
-            {
-                if (targetName.Length > 28) ctx.Error(ctx.Line.At(targetCol), $"chain name \"{Values.Trunc(targetName)}\" is longer than 28 characters");
-                // the name is the string of the jump before when it names the same chain (OptionContext.TryName)
-                target = _lastJump is { IsGoto: false } lj && lj.Column == targetCol && lj.NameIs(targetName)
-                    ? lj : _lastJump = new JumpTarget(targetName, false) { Column = targetCol };
-            }
+                target = ChainJump(ctx, targetName, false, targetCol, targetName, 0);
         }
 
         bool plain = true;
         foreach (var m in matches)
             if (m.HasLoadTimeChecks) { plain = false; break; }
         return new Rule { ChainName = chain, ChainColumn = chainColumn, Matches = matches.Length == 0 ? Array.Empty<Match>() : matches, Target = target, Counters = counters, Source = line, OnlyPlainMatches = plain };
+    }
+
+    /// <summary>
+    /// The jump or goto to user chain <paramref name="name"/>, at <paramref name="column"/>: named by <paramref name="asString"/>,
+    /// or, when that is null, by the ASCII bytes of the rule's line at file offset <paramref name="offset"/> (see JumpTarget).
+    /// A -j gets the jump of the rule before when it names the same chain at the same column (kube-proxy's "-j KUBE-MARK-MASQ"
+    /// comes back rule after rule), and has its name's length checked.
+    /// </summary>
+    private JumpTarget ChainJump(OptionContext ctx, ReadOnlySpan<char> name, bool isGoto, int column, string? asString, int offset)
+    {
+        if (!isGoto)
+        {
+            if (name.Length > 28) ctx.Error(ctx.Line.At(column), $"chain name \"{Values.Trunc(name)}\" is longer than 28 characters");
+            if (_lastJump is { IsGoto: false } lj && lj.Column == column && lj.NameIs(name)) return lj;
+        }
+        var jump = asString is not null ? new JumpTarget(asString, isGoto) : new JumpTarget(ctx.Line.File!, offset, name.Length, isGoto);
+        jump.Column = column;
+        if (!isGoto) _lastJump = jump;
+        return jump;
     }
 
     private static void SetColumn(Match m, int column) { if (m.Column == 0) m.Column = column; }

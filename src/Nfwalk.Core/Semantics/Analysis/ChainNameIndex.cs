@@ -92,10 +92,8 @@ internal sealed class ChainNameIndex
     {
         if (ascii.Length > 31 || !Ascii.IsValid(ascii)) return Find(Encoding.UTF8.GetString(ascii));
         Span<byte> b = stackalloc byte[32];
-        b.Clear();
         ascii.CopyTo(b);
-        b[31] = (byte)ascii.Length;
-        var packed = Vector256.Create((ReadOnlySpan<byte>)b);
+        var packed = Pack(b, ascii.Length);
         return Find(packed, Hash(packed));
     }
 
@@ -122,16 +120,22 @@ internal sealed class ChainNameIndex
         if (name.Length <= 31)
         {
             Span<byte> b = stackalloc byte[32];
-            b.Clear();
             if (Ascii.FromUtf16(name, b, out _) == OperationStatus.Done)
             {
-                b[31] = (byte)name.Length;
-                packed = Vector256.Create((ReadOnlySpan<byte>)b);
+                packed = Pack(b, name.Length);
                 return Hash(packed);
             }
         }
         packed = Vector256<byte>.AllBitsSet;
         return string.GetHashCode(name.AsSpan());
+    }
+
+    /// <summary>A packed name: the first <paramref name="length"/> (at most 31) bytes of <paramref name="b"/> (32 long), zeros after them, the length last.</summary>
+    private static Vector256<byte> Pack(Span<byte> b, int length)
+    {
+        b[length..].Clear();
+        b[31] = (byte)length;
+        return Vector256.Create((ReadOnlySpan<byte>)b);
     }
 
     private static int Hash(Vector256<byte> packed)
