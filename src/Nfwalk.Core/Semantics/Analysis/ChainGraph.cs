@@ -49,7 +49,7 @@ public sealed class ChainGraph
             {
                 var c = chains[ci];
                 _names.SetName(ci, c.Name);
-                _ruleStart[ci] = c.Rules.Count;
+                _ruleStart[ci] = c.RuleCount;
                 builtinAt[ci] = c.IsBuiltin;
             }
         }
@@ -163,38 +163,96 @@ public sealed class ChainGraph
     /// The node each rule of the chains at [<paramref name="from"/>, <paramref name="to"/>) jumps or goes to (-1: not a jump,
     /// or no such chain), and what the load-time checks need of it.
     /// </summary>
+    /// <remarks>
+    /// The rules are taken <see cref="Batch"/> at a time (<see cref="ResolveBatch"/>): on a large table each rule, its target,
+    /// its jump's name in the file and the index's slot and name are cache misses, one after the other for one rule, and
+    /// a rule at a time they were waited for one by one.
+    /// </remarks>
     private void ResolveJumps(int from, int to)
     {
         var chains = Table.Chains;
-        var table = Table.Name;
+        var batch = new Batch();
         for (int ci = from; ci < to; ci++)
         {
-            var rules = chains[ci].Rules;
-            int at = _ruleStart[ci];
-            for (int i = 0; i < rules.Count; i++)
+            var chain = chains[ci];
+            int at = _ruleStart[ci], count = chain.RuleCount;
+            for (int i = 0; i < count; i++)
             {
-                var rule = rules[i];
-                var t = rule.Target;
-                int callee = -1;
-                // a rule the checks pass without a look: only plain matches, and a target that is no jump to a missing or
-                // builtin chain, known, valid in this table (and not DROP in nat); left to check then is the target's hooks
-                bool quiet = rule.OnlyPlainMatches;
-                var hooks = HookSet.All;
-                if (t is JumpTarget j)
-                {
-                    // a name parsed from an ASCII line is looked up as its bytes in the file (it is not made a string)
-                    callee = j.TryGetAsciiName(out var name) ? _names.Find(name) : _names.Find(j.Chain);
-                    quiet &= callee >= 0 && !_builtin[callee];
-                }
-                else if (t is not null)
-                {
-                    quiet &= !RulesetValidator.TargetNeedsLook(t, table);
-                    hooks = t.AllowedHooks;
-                }
-                _callee[at + i] = callee;
-                _loadChecks[at + i] = (byte)((byte)hooks | (quiet ? 0 : NeedsLook));
+                var rule = chain.RuleAt(i);
+                Prefetch.Object(rule, RuleBytes);
+                batch.Rules[batch.Count] = rule;
+                batch.At[batch.Count] = at + i;
+                if (++batch.Count == Batch.Size) ResolveBatch(batch);
             }
         }
+        if (batch.Count > 0) ResolveBatch(batch);
+    }
+
+    // how much of a rule and of a jump the resolution reads (their objects' sizes: 80 and 40 bytes, see ObjectSizeTests)
+    private const int RuleBytes = 80, JumpBytes = 40;
+
+    /// <summary>Rules taken together by <see cref="ResolveJumps"/>, with their positions among the table's rules.</summary>
+    private sealed class Batch
+    {
+        public const int Size = 32;
+        public readonly Rule[] Rules = new Rule[Size];
+        public readonly Target?[] Targets = new Target?[Size];
+        public readonly int[] At = new int[Size];
+        public readonly int[] Hashes = new int[Size];
+        public readonly System.Runtime.Intrinsics.Vector256<byte>[] Keys = new System.Runtime.Intrinsics.Vector256<byte>[Size];
+        public int Count;
+    }
+
+    /// <summary>
+    /// The rules of <paramref name="b"/> resolved in steps, each step over all of them, each step asking for what the next
+    /// reads (<see cref="Prefetch"/>): their targets; the bytes of the jumps' names; the index's first slot for each name;
+    /// the packed name in that slot; then the lookups themselves. Empties the batch.
+    /// </summary>
+    private void ResolveBatch(Batch b)
+    {
+        int n = b.Count;
+        var targets = b.Targets;
+        for (int k = 0; k < n; k++) Prefetch.Object(targets[k] = b.Rules[k].Target, JumpBytes);
+        for (int k = 0; k < n; k++)
+            if (targets[k] is JumpTarget j && j.TryGetAsciiName(out var name)) Prefetch.Bytes(name);
+        for (int k = 0; k < n; k++)
+        {
+            // a name parsed from an ASCII line is looked up as its bytes in the file (it is not made a string)
+            if (targets[k] is JumpTarget j && j.TryGetAsciiName(out var name))
+            {
+                b.Hashes[k] = ChainNameIndex.KeyOf(name, out b.Keys[k]);
+                if (b.Keys[k] != System.Runtime.Intrinsics.Vector256<byte>.AllBitsSet) _names.PrefetchSlot(b.Hashes[k]);
+            }
+            else b.Keys[k] = System.Runtime.Intrinsics.Vector256<byte>.AllBitsSet;
+        }
+        for (int k = 0; k < n; k++)
+            if (b.Keys[k] != System.Runtime.Intrinsics.Vector256<byte>.AllBitsSet) _names.PrefetchName(b.Hashes[k]);
+        var table = Table.Name;
+        for (int k = 0; k < n; k++)
+        {
+            var t = targets[k];
+            int callee = -1;
+            // a rule the checks pass without a look: only plain matches, and a target that is no jump to a missing or
+            // builtin chain, known, valid in this table (and not DROP in nat); left to check then is the target's hooks
+            bool quiet = b.Rules[k].OnlyPlainMatches;
+            var hooks = HookSet.All;
+            if (t is JumpTarget j)
+            {
+                callee = b.Keys[k] != System.Runtime.Intrinsics.Vector256<byte>.AllBitsSet ? _names.Find(b.Keys[k], b.Hashes[k])
+                    : j.TryGetAsciiName(out var name) ? _names.Find(name) : _names.Find(j.Chain);
+                quiet &= callee >= 0 && !_builtin[callee];
+            }
+            else if (t is not null)
+            {
+                quiet &= !RulesetValidator.TargetNeedsLook(t, table);
+                hooks = t.AllowedHooks;
+            }
+            _callee[b.At[k]] = callee;
+            _loadChecks[b.At[k]] = (byte)((byte)hooks | (quiet ? 0 : NeedsLook));
+        }
+        Array.Clear(b.Rules, 0, n);
+        Array.Clear(targets, 0, n);
+        b.Count = 0;
     }
 
     private const byte NeedsLook = 0x80; // above the five hook bits of a HookSet

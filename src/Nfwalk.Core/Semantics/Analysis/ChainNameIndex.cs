@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.Intrinsics;
 using System.Text;
+using Nfwalk.Hosting;
 
 namespace Nfwalk.Semantics.Analysis;
 
@@ -90,14 +91,36 @@ internal sealed class ChainNameIndex
     /// <summary>As <see cref="Find(string)"/> for a name given as its ASCII bytes (a jump's, see <see cref="Model.Targets.JumpTarget"/>).</summary>
     public int Find(ReadOnlySpan<byte> ascii)
     {
-        if (ascii.Length > 31 || !Ascii.IsValid(ascii)) return Find(Encoding.UTF8.GetString(ascii));
-        Span<byte> b = stackalloc byte[32];
-        ascii.CopyTo(b);
-        var packed = Pack(b, ascii.Length);
-        return Find(packed, Hash(packed));
+        int h = KeyOf(ascii, out var packed);
+        return packed == Vector256<byte>.AllBitsSet ? Find(Encoding.UTF8.GetString(ascii)) : Find(packed, h);
     }
 
-    private int Find(Vector256<byte> packed, int h)
+    /// <summary>
+    /// The hash and packed form of a name given as bytes, for a lookup in steps (<see cref="PrefetchSlot"/>,
+    /// <see cref="PrefetchName"/>, <see cref="Find(Vector256{byte}, int)"/>); all ones when the name does not fit (ASCII, at
+    /// most 31 bytes): it is then looked up as a string.
+    /// </summary>
+    public static int KeyOf(ReadOnlySpan<byte> ascii, out Vector256<byte> packed)
+    {
+        if (ascii.Length > 31 || !Ascii.IsValid(ascii)) { packed = Vector256<byte>.AllBitsSet; return 0; }
+        Span<byte> b = stackalloc byte[32];
+        ascii.CopyTo(b);
+        packed = Pack(b, ascii.Length);
+        return Hash(packed);
+    }
+
+    /// <summary>Asks the processor for the slot a lookup of a name with hash <paramref name="h"/> reads first (a hint only).</summary>
+    public void PrefetchSlot(int h) => Prefetch.Of(ref _slots[h & _mask]);
+
+    /// <summary>Asks for the packed name of the chain in that first slot, when its hash is <paramref name="h"/> (a hint only).</summary>
+    public void PrefetchName(int h)
+    {
+        var s = _slots[h & _mask];
+        if (s.Position != 0 && s.Hash == h) Prefetch.Of(ref _packed[s.Position - 1]);
+    }
+
+    /// <summary>The node of a packed name (as <see cref="KeyOf"/> gives it, not all ones), or -1.</summary>
+    public int Find(Vector256<byte> packed, int h)
     {
         var slots = _slots;
         for (int i = h & _mask; ; i = (i + 1) & _mask)
