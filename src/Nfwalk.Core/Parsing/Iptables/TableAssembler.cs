@@ -81,6 +81,9 @@ internal static class TableAssembler
     private static Chain Build(TableDraft d, ChainDraft c, Hook? hook, Policy policy, Counters? counters, SourceLine? decl)
     {
         c.Assembled = true;
-        return new Chain { Name = c.Name, Hook = hook, Policy = policy, PolicyCounters = counters, Declaration = decl, Rules = d.RulesOf(c) };
+        var chain = c.OwnRules is { } own
+            ? new Chain { Name = c.Name, Hook = hook, Policy = policy, PolicyCounters = counters, Declaration = decl, Rules = own }
+            : new Chain { Name = c.Name, Hook = hook, Policy = policy, PolicyCounters = counters, Declaration = decl, RuleRun = d.RunOf(c) };
+        return chain;
     }
 }

@@ -278,6 +278,10 @@ internal sealed class TableDraft
     public IReadOnlyList<Rule> RulesOf(ChainDraft c)
         => c.OwnRules is { } own ? own : c.RuleCount == 0 ? Array.Empty<Rule>() : new ArraySegment<Rule>(_runs, c.RuleStart, c.RuleCount);
 
+    /// <summary>The rules of a chain without a list of its own (<see cref="ChainDraft.OwnRules"/> null): a run of the table's array.</summary>
+    public (Rule[] Array, int Start, int Count) RunOf(ChainDraft c)
+        => c.OwnRules is null ? (_runs, c.RuleCount == 0 ? 0 : c.RuleStart, c.RuleCount) : throw new InvalidOperationException("the chain has a list of its own");
+
     /// <summary>A chain whose rules do not come together (or that had an "-I") keeps its own list from then on.</summary>
     private List<Rule> OwnList(ChainDraft c)
     {

@@ -75,11 +75,11 @@ public static class RulesetValidator
             var chain = chains[ci];
             var hooks = g.HooksOfChainAt(ci);
             // indexed loops: a foreach over an IReadOnlyList allocates an enumerator (one per chain and one per rule)
-            var rules = chain.Rules;
-            for (int ri = 0; ri < rules.Count; ri++)
+            int count = chain.RuleCount;
+            for (int ri = 0; ri < count; ri++)
             {
                 if (!everyRule && g.IsQuietAt(ci, ri, hooks)) continue; // nothing below has anything to say of it (the rule is not read)
-                var rule = rules[ri];
+                var rule = chain.RuleAt(ri);
                 var matches = rule.OnlyPlainMatches ? [] : rule.Matches;
                 for (int mi = 0; mi < matches.Count; mi++)
                 {
