@@ -90,6 +90,63 @@ public class JumpNameTests
     }
 
     [Fact]
+    public void A_jump_is_shared_by_rules_that_name_the_same_chain_at_the_same_column_and_only_by_those()
+    {
+        var text = """
+            *filter
+            :X - [0:0]
+            -A X -m comment --comment "a" -j M
+            -A X -j Y1
+            -A X -m comment --comment "bb" -j M
+            -A X -j Y2
+            -A X -m comment --comment "c" -j M
+            -A X -m comment --comment "c" -j N
+            -A X -j AM
+            -A X -j BM
+            -A X -g M
+            -A X -j M
+            -A X -g M
+            COMMIT
+
+            """;
+        var rules = SaveParser.Parse(text, "shared.rules", parallel: false).Ruleset.Tables.Single().Chains.Single().Rules;
+        JumpTarget J(int i) => (JumpTarget)rules[i].Target!;
+        Assert.Same(J(0), J(4));      // same chain, same column, two rules apart
+        Assert.NotSame(J(0), J(2));   // same chain, another column
+        Assert.NotSame(J(4), J(5));   // same column, another chain
+        Assert.Equal("N", J(5).Chain);
+        Assert.NotSame(J(6), J(7));   // same length, same last letter, same column
+        Assert.Equal(["AM", "BM"], [J(6).Chain, J(7).Chain]);
+        Assert.True(J(8).IsGoto);
+        Assert.False(J(9).IsGoto);    // a -j after a -g of the same chain at the same column is a jump
+        Assert.True(J(10).IsGoto);
+        Assert.NotSame(J(8), J(10));  // gotos are not kept
+
+        // many chains at many columns, through the slots in every order: every rule's jump is its own name at its own column
+        var random = new Random(7);
+        var lines = new List<(string Chain, int Column)>();
+        var sb = new StringBuilder("*filter\n:X - [0:0]\n");
+        for (int i = 0; i < 2000; i++)
+        {
+            string chain = $"C{random.Next(40)}", pad = new string('x', random.Next(1, 30));
+            string line = $"-A X -m comment --comment {pad} -j {chain}";
+            lines.Add((chain, line.IndexOf(" -j ", StringComparison.Ordinal) + 2));
+            sb.Append(line).Append('\n');
+        }
+        sb.Append("COMMIT\n");
+        foreach (bool parallel in new[] { false, true })
+        {
+            var many = SaveParser.Parse(sb.ToString(), "many.rules", parallel: parallel).Ruleset.Tables.Single().Chains.Single().Rules;
+            for (int i = 0; i < lines.Count; i++)
+            {
+                var j = (JumpTarget)many[i].Target!;
+                Assert.Equal(lines[i].Chain, j.Chain);
+                Assert.Equal(lines[i].Column, j.Column);
+            }
+        }
+    }
+
+    [Fact]
     public void Every_target_nfwalk_models_is_known_as_a_target_name()
     {
         // a word Extensions.IsTargetName does not know is taken for a chain's name without asking the target parsers
