@@ -89,4 +89,8 @@ public class ObjectSizeTests
         Assert.True(new Chain { Name = "W", Declaration = default(SourceLine) }.IsDeclared);
         Assert.Throws<ArgumentOutOfRangeException>(() => new Chain { Name = "V", RuleRun = (rules, 2, 2) });
     }
+
+    [Fact]
+    public void A_chain_draft_is_80_bytes()
+        => Assert.Equal(80, SizeOf(() => Nfwalk.Parsing.Iptables.ChainDraft.MadeAhead("X", "-", 2, null)));
 }

@@ -135,6 +135,20 @@ public class ParallelParseTests
     }
 
     [Fact]
+    public void Declarations_with_any_policy_word_parse_the_same_on_two_threads()
+    {
+        // a declaration read ahead keeps only ACCEPT, DROP and "-" (as a code); a line with any other word is the builder's
+        var sb = new StringBuilder("*filter\n");
+        string[] words = ["ACCEPT", "DROP", "-", "RETURN", "accept", "QUEUE", "ACCEPTX", "--", "\"-\""];
+        foreach (var builtin in new[] { "INPUT", "FORWARD", "OUTPUT" })
+            sb.Append($":{builtin} {words[sb.Length % words.Length]} [1:2]\n");
+        for (int i = 0; i < 300; i++) sb.Append($":U{i} {words[i % words.Length]} [0:0]\n");
+        for (int i = 0; i < 300; i++) sb.Append($"-A U{i} -j ACCEPT\n");
+        sb.Append("COMMIT\n");
+        Same(sb.ToString(), "policies.rules");
+    }
+
+    [Fact]
     public void Randomly_mangled_dumps_parse_the_same_on_two_threads()
     {
         var bases = new[] { File.ReadAllText(Repo.SeedRules), KubeProxyDumpGenerator.Generate(20, 2), File.ReadAllText(Path.Combine(Repo.Root, "fixtures", "corpus", "edge-quoting-negation.rules")) };

@@ -315,9 +315,8 @@ public static partial class SaveParser
                 counters = ct;
             }
             var policy = text.Slice(tokens[1].Start, tokens[1].Length);
-            string word = policy switch { "ACCEPT" => "ACCEPT", "DROP" => "DROP", "-" => "-", _ => policy.ToString() };
-            var chain = new ChainDraft(text.Slice(tokens[0].Start + 1, tokens[0].Length - 1).ToString())
-            { ReadAheadPolicy = word, ReadAheadColumn = tokens[0].Start + 2, DeclaredCounters = CountersBox.Of(counters) };
+            if (!ChainDraft.IsReadAheadPolicy(policy)) return; // a policy the builder will have something to say about
+            var chain = ChainDraft.MadeAhead(text.Slice(tokens[0].Start + 1, tokens[0].Length - 1).ToString(), policy, tokens[0].Start + 2, counters);
             Add(new PreParsedLine(line.Offset, chain, false));
         }
     }

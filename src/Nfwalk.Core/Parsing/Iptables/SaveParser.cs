@@ -283,7 +283,7 @@ public static partial class SaveParser
             {
                 // what the ":" case below does, with the line read ahead (not decoded again)
                 if (_current is { Skip: true }) return; // a line of a skipped table
-                AddDeclaration(line, made.Name, made.ReadAheadPolicy, made.DeclaredCounters?.Value, made.ReadAheadColumn, made);
+                AddDeclaration(line, made.Name, made.ReadAheadPolicy, made.DeclaredCounters?.Value, made.DeclarationColumn, made);
                 return;
             }
             Diagnostic[]? aheadDiagnostics = null;
