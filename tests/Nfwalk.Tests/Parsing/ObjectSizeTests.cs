@@ -1,5 +1,6 @@
 using Nfwalk.Model;
 using Nfwalk.Model.Targets;
+using Nfwalk.Parsing.Iptables;
 
 namespace Nfwalk.Tests.Parsing;
 
@@ -93,4 +94,28 @@ public class ObjectSizeTests
     [Fact]
     public void A_chain_draft_is_80_bytes()
         => Assert.Equal(80, SizeOf(() => Nfwalk.Parsing.Iptables.ChainDraft.MadeAhead("X", "-", 2, null)));
+
+    [Fact]
+    public void A_nat_range_is_56_bytes_and_gives_back_what_it_was_made_of()
+    {
+        var a = IpAddressOf("10.244.1.2");
+        Assert.Equal(56, SizeOf(() => new NatRange(a, a, new PortRange(8080, 8080))));
+        var v6 = IpAddressOf("fd00::1");
+        foreach (var (first, last, ports) in new (Nfwalk.Model.Net.IpAddress?, Nfwalk.Model.Net.IpAddress?, PortRange?)[]
+                 { (a, a, new PortRange(1, 2)), (a, null, null), (null, null, new PortRange(80, 80)), (v6, v6, null), (null, a, null), (a, v6, new PortRange(0, 65535)) })
+        {
+            var r = new NatRange(first, last, ports);
+            Assert.Equal(first, r.FirstAddress);
+            Assert.Equal(last, r.LastAddress);
+            Assert.Equal(ports, r.Ports);
+            Assert.Equal(r, new NatRange(first, last, ports));
+            Assert.Equal(r.GetHashCode(), new NatRange(first, last, ports).GetHashCode());
+        }
+        Assert.NotEqual(new NatRange(a, a, null), new NatRange(a, a, new PortRange(0, 0)));   // no ports is not port 0
+        Assert.NotEqual(new NatRange(Nfwalk.Model.Net.IpAddress.AnyV4, null, null), new NatRange(null, null, new PortRange(1, 1)));
+        Assert.NotEqual(new NatRange(Nfwalk.Model.Net.IpAddress.AnyV4, null, null), new NatRange(Nfwalk.Model.Net.IpAddress.AnyV6, null, null));
+    }
+
+    private static Nfwalk.Model.Net.IpAddress IpAddressOf(string s)
+        => Nfwalk.Model.Net.IpAddress.TryParse(s, out var a) ? a : throw new ArgumentException(s);
 }
