@@ -73,7 +73,7 @@ public sealed class StatisticMatch : Match
                 case "--probability":
                     if (ctx.TryValue(out var ps, out var pat))
                     {
-                        if (double.TryParse(ps, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) && p >= 0 && p <= 1) _p = p;
+                        if (Values.TryDouble(ps, out var p) && p >= 0 && p <= 1) _p = p;
                         else ctx.Error(pat, $"--probability: \"{Values.Trunc(ps)}\" is not a number between 0 and 1");
                     }
                     return true;

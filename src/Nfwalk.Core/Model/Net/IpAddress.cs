@@ -40,29 +40,31 @@ public readonly record struct IpAddress : IComparable<IpAddress>
     {
         address = default;
         if (s.IsEmpty) return false;
-        if (s.IndexOf(':') < 0)
-        {
-            // strict dotted quad, as the kernel tools print it
-            uint v = 0; int parts = 0; int i = 0;
-            while (i <= s.Length)
-            {
-                int start = i; uint octet = 0;
-                while (i < s.Length && s[i] >= '0' && s[i] <= '9') { octet = octet * 10 + (uint)(s[i] - '0'); if (octet > 255) return false; i++; }
-                if (i == start || i - start > 3) return false;
-                v = (v << 8) | octet; parts++;
-                if (i == s.Length) break;
-                if (s[i] != '.') return false;
-                i++;
-            }
-            if (parts != 4) return false;
-            address = FromV4(v);
-            return true;
-        }
+        if (TryParseV4(s, out uint v4)) { address = FromV4(v4); return true; }
+        // text with no ':' is a dotted quad or nothing (the quad was tried first: an address of a dump is nearly always one)
+        if (s.IndexOf(':') < 0) return false;
         if (!IPAddress.TryParse(s, out var ip) || ip.AddressFamily != AddressFamily.InterNetworkV6) return false;
         Span<byte> b = stackalloc byte[16];
         ip.TryWriteBytes(b, out _);
         address = new IpAddress(BinaryPrimitives.ReadUInt128BigEndian(b), IpFamily.V6);
         return true;
+    }
+
+    /// <summary>A strict dotted quad, as the kernel tools print it: four decimal parts of one to three digits, each at most 255.</summary>
+    private static bool TryParseV4(ReadOnlySpan<char> s, out uint v)
+    {
+        v = 0;
+        int parts = 0, i = 0;
+        while (true)
+        {
+            int start = i; uint octet = 0;
+            while (i < s.Length && s[i] >= '0' && s[i] <= '9') { octet = octet * 10 + (uint)(s[i] - '0'); if (octet > 255) return false; i++; }
+            if (i == start || i - start > 3) return false;
+            v = (v << 8) | octet; parts++;
+            if (i == s.Length) return parts == 4;
+            if (s[i] != '.' || parts == 4) return false;
+            i++;
+        }
     }
 
     public static IpAddress Parse(string s) => TryParse(s, out var a) ? a : throw new FormatException($"not an IP address: {s}");
@@ -112,10 +114,10 @@ public readonly record struct IpPrefix(IpAddress Address, int Length)
         if (slash >= 0)
         {
             var lenPart = s[(slash + 1)..];
-            if (int.TryParse(lenPart, NumberStyles.None, CultureInfo.InvariantCulture, out var l))
+            if (DecimalDigits.TryParse(lenPart, out var l))
             {
-                if (l < 0 || l > a.Bits) return false;
-                len = l;
+                if (l > (uint)a.Bits) return false;
+                len = (int)l;
             }
             else if (IpAddress.TryParse(lenPart, out var m) && m.Family == a.Family)
             {

@@ -43,6 +43,30 @@ public static class Values
         return TryUInt(s[..slash], out value) & TryUInt(s[(slash + 1)..], out mask);
     }
 
+    /// <summary>
+    /// A floating-point number as double.TryParse reads it with NumberStyles.Float and the invariant culture (as strtod
+    /// reads what iptables-save prints). Plain decimals of at most 15 digits ("0.33333333333", kube-proxy's probabilities)
+    /// are read directly: the digits as an integer divided by a power of ten, both exact in a double, is the correctly
+    /// rounded value the general parser gives (Clinger's fast path), at a tenth of its cost; anything else goes to it.
+    /// </summary>
+    public static bool TryDouble(ReadOnlySpan<char> s, out double value)
+    {
+        long digits = 0;
+        int count = 0, fraction = -1;
+        for (int i = 0; i < s.Length; i++)
+        {
+            char c = s[i];
+            if (c >= '0' && c <= '9') { digits = digits * 10 + (c - '0'); count++; if (fraction >= 0) fraction++; }
+            else if (c == '.' && fraction < 0) fraction = 0;
+            else { count = 16; break; }
+        }
+        if (count == 0 || count > 15) return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+        value = fraction > 0 ? digits / Pow10[fraction] : digits;
+        return true;
+    }
+
+    private static readonly double[] Pow10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
     public static string Hex(uint v) => "0x" + v.ToString("x", CultureInfo.InvariantCulture);
 
     /// <summary>A port number or a service name from the small table every distribution ships in /etc/services.</summary>
@@ -52,7 +76,7 @@ public static class Values
         if (s.IsEmpty) return false;
         if (char.IsAsciiDigit(s[0]))
         {
-            if (!uint.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v > 65535) return false;
+            if (!DecimalDigits.TryParse(s, out var v) || v > 65535) return false;
             port = (ushort)v; return true;
         }
         if (Services.TryGetValue(s.ToString(), out var p)) { port = p; return true; }
