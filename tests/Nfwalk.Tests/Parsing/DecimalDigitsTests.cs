@@ -88,4 +88,44 @@ public class DecimalDigitsTests
             if (expected) Assert.Equal(BitConverter.DoubleToInt64Bits(e), BitConverter.DoubleToInt64Bits(v));
         }
     }
+
+    // the dotted-quad reader as it was written before it was made faster: the reference for the one now in IpAddress
+    private static bool ReferenceV4(string s, out uint v)
+    {
+        v = 0; int parts = 0; int i = 0;
+        if (s.Length == 0 || s.Contains(':')) return false;
+        while (i <= s.Length)
+        {
+            int start = i; uint octet = 0;
+            while (i < s.Length && s[i] >= '0' && s[i] <= '9') { octet = octet * 10 + (uint)(s[i] - '0'); if (octet > 255) return false; i++; }
+            if (i == start || i - start > 3) return false;
+            v = (v << 8) | octet; parts++;
+            if (i == s.Length) break;
+            if (s[i] != '.') return false;
+            i++;
+        }
+        return parts == 4;
+    }
+
+    [Fact]
+    public void Dotted_quads_are_read_as_the_reference_reads_them()
+    {
+        var rng = new Random(9);
+        const string alphabet = "0123456789.......x /";
+        for (int k = 0; k < 100_000; k++)
+        {
+            var chars = new char[rng.Next(0, 19)];
+            for (int i = 0; i < chars.Length; i++) chars[i] = alphabet[rng.Next(alphabet.Length)];
+            var s = new string(chars);
+            bool expected = ReferenceV4(s, out uint e);
+            Assert.Equal(expected, IpAddress.TryParse(s, out var a) && a.IsV4);
+            if (expected) Assert.Equal(e, a.V4);
+        }
+        foreach (var s in new[] { "0.0.0.0", "255.255.255.255", "1.2.3.4", "001.002.003.004", "10.244.231.216" })
+        {
+            Assert.True(ReferenceV4(s, out uint e));
+            Assert.True(IpAddress.TryParse(s, out var a));
+            Assert.Equal(e, a.V4);
+        }
+    }
 }

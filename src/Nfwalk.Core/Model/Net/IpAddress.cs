@@ -54,17 +54,25 @@ public readonly record struct IpAddress : IComparable<IpAddress>
     private static bool TryParseV4(ReadOnlySpan<char> s, out uint v)
     {
         v = 0;
-        int parts = 0, i = 0;
-        while (true)
+        if (s.Length < 7 || s.Length > 15) return false; // "1.2.3.4" to "255.255.255.255"
+        uint acc = 0, octet = 0;
+        int digits = 0, dots = 0;
+        foreach (char c in s)
         {
-            int start = i; uint octet = 0;
-            while (i < s.Length && s[i] >= '0' && s[i] <= '9') { octet = octet * 10 + (uint)(s[i] - '0'); if (octet > 255) return false; i++; }
-            if (i == start || i - start > 3) return false;
-            v = (v << 8) | octet; parts++;
-            if (i == s.Length) return parts == 4;
-            if (s[i] != '.' || parts == 4) return false;
-            i++;
+            uint d = (uint)(c - '0');
+            if (d <= 9)
+            {
+                octet = octet * 10 + d;
+                if (++digits > 3) return false;
+                continue;
+            }
+            if (c != '.' || digits == 0 || dots == 3 || octet > 255) return false;
+            acc = (acc << 8) | octet;
+            octet = 0; digits = 0; dots++;
         }
+        if (dots != 3 || digits == 0 || octet > 255) return false;
+        v = (acc << 8) | octet;
+        return true;
     }
 
     public static IpAddress Parse(string s) => TryParse(s, out var a) ? a : throw new FormatException($"not an IP address: {s}");
