@@ -195,8 +195,9 @@ public sealed class ChainGraph
     private sealed class Batch
     {
         public const int Size = 32;
+        // (the rules' targets are read from the rules again in each step, not kept: a store into an array of Target, which
+        // is not sealed, is a type check and a write barrier each)
         public readonly Rule[] Rules = new Rule[Size];
-        public readonly Target?[] Targets = new Target?[Size];
         public readonly int[] At = new int[Size];
         public readonly int[] Hashes = new int[Size];
         public readonly System.Runtime.Intrinsics.Vector256<byte>[] Keys = new System.Runtime.Intrinsics.Vector256<byte>[Size];
@@ -211,14 +212,14 @@ public sealed class ChainGraph
     private void ResolveBatch(Batch b)
     {
         int n = b.Count;
-        var targets = b.Targets;
-        for (int k = 0; k < n; k++) Prefetch.Object(targets[k] = b.Rules[k].Target, JumpBytes);
+        var rules = b.Rules;
+        for (int k = 0; k < n; k++) Prefetch.Object(rules[k].Target, JumpBytes);
         for (int k = 0; k < n; k++)
-            if (targets[k] is JumpTarget j && j.TryGetAsciiName(out var name)) Prefetch.Bytes(name);
+            if (rules[k].Target is JumpTarget j && j.TryGetAsciiName(out var name)) Prefetch.Bytes(name);
         for (int k = 0; k < n; k++)
         {
             // a name parsed from an ASCII line is looked up as its bytes in the file (it is not made a string)
-            if (targets[k] is JumpTarget j && j.TryGetAsciiName(out var name))
+            if (rules[k].Target is JumpTarget j && j.TryGetAsciiName(out var name))
             {
                 b.Hashes[k] = ChainNameIndex.KeyOf(name, out b.Keys[k]);
                 if (b.Keys[k] != System.Runtime.Intrinsics.Vector256<byte>.AllBitsSet) _names.PrefetchSlot(b.Hashes[k]);
@@ -230,11 +231,11 @@ public sealed class ChainGraph
         var table = Table.Name;
         for (int k = 0; k < n; k++)
         {
-            var t = targets[k];
+            var t = rules[k].Target;
             int callee = -1;
             // a rule the checks pass without a look: only plain matches, and a target that is no jump to a missing or
             // builtin chain, known, valid in this table (and not DROP in nat); left to check then is the target's hooks
-            bool quiet = b.Rules[k].OnlyPlainMatches;
+            bool quiet = rules[k].OnlyPlainMatches;
             var hooks = HookSet.All;
             if (t is JumpTarget j)
             {
@@ -250,9 +251,7 @@ public sealed class ChainGraph
             _callee[b.At[k]] = callee;
             _loadChecks[b.At[k]] = (byte)((byte)hooks | (quiet ? 0 : NeedsLook));
         }
-        Array.Clear(b.Rules, 0, n);
-        Array.Clear(targets, 0, n);
-        b.Count = 0;
+        b.Count = 0; // the rules are left in the array (the table holds them anyway) until the next batch overwrites them
     }
 
     private const byte NeedsLook = 0x80; // above the five hook bits of a HookSet
