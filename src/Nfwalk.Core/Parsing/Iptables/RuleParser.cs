@@ -20,8 +20,8 @@ internal sealed class RuleParser
     private readonly IpFamily _family;
 
     private readonly OptionContext _ctx;
-    private readonly List<Match> _baseMatches = new(6);
-    private readonly List<ModuleSlot> _modules = new(6);
+    private readonly ScratchList<Match> _baseMatches = new(6);
+    private readonly ScratchList<ModuleSlot> _modules = new(6);
     private readonly ExtensionParserCache _parsers;
 
     // The last base matches, jump and verdict this parser made, for the rules after it: matches and targets are immutable, so when
@@ -113,7 +113,7 @@ internal sealed class RuleParser
                     negate |= ctx.TakeOldStyleBang();
                     if (ctx.TryPrefix(out var p))
                     {
-                        foreach (var bm in baseMatches)
+                        foreach (var bm in baseMatches.AsSpan())
                             if (bm is AddressMatch am && am.Direction == (src ? Direction.Source : Direction.Destination))
                                 ctx.Error(ctx.Line.At(col), $"multiple {(src ? "-s" : "-d")} flags not allowed");
                         baseMatches.Add(Address(src ? Direction.Source : Direction.Destination, p, negate, negate ? negCol : col));
@@ -130,7 +130,7 @@ internal sealed class RuleParser
                     {
                         if (name.Length > 15) ctx.Error(vat, $"interface name \"{Values.Trunc(name)}\" is longer than 15 characters");
                         else if (name.Length == 0) ctx.Error(vat, "empty interface name");
-                        else if (HasInterface(baseMatches, input)) ctx.Error(ctx.Line.At(col), $"multiple {(input ? "-i" : "-o")} flags not allowed");
+                        else if (HasInterface(baseMatches.AsSpan(), input)) ctx.Error(ctx.Line.At(col), $"multiple {(input ? "-i" : "-o")} flags not allowed");
                         else if (name == "+" && !negate) { /* "-i +" matches everything; iptables-save omits it */ }
                         else baseMatches.Add(new InterfaceMatch(input, name, negate) { Column = negate ? negCol : col });
                     }
@@ -165,7 +165,7 @@ internal sealed class RuleParser
                     if (!ctx.TryName(out var name, out var nat)) continue;
                     var parser = _parsers.Match(name);
                     modules.Add(new ModuleSlot(name, col, parser, false));
-                    if (parser is null) CollectUnknownWords(ctx, modules[^1].UnknownWords!);
+                    if (parser is null) CollectUnknownWords(ctx, modules[modules.Count - 1].UnknownWords!);
                     continue;
                 }
                 case "-j" or "--jump":
@@ -248,7 +248,7 @@ internal sealed class RuleParser
         // Build: base fields in save order, then modules in the order given.
         var matches = new Match[baseMatches.Count + modules.Count];
         int mi = 0;
-        if (baseMatches.Count > 1) baseMatches.Sort(static (a, b) => a.BaseOrder.CompareTo(b.BaseOrder));
+        if (baseMatches.Count > 1) SortByBaseOrder(baseMatches.AsSpan());
         for (int i = 0; i < baseMatches.Count; i++) Put(matches, mi++, baseMatches[i]);
         for (int i = 0; i < modules.Count; i++)
         {
@@ -338,7 +338,46 @@ internal sealed class RuleParser
 
     private static void SetColumn(Target t, int column) { if (t.Column == 0) t.Column = column; }
 
-    private static bool HasInterface(List<Match> ms, bool input)
+    /// <summary>
+    /// The base matches in save order (<see cref="Match.BaseOrder"/>), sorted as List.Sort sorted them (for two or three
+    /// items, swaps of the pairs (0,1), (0,2), (1,2) where the first is greater; for up to 16, insertion), so that matches of
+    /// equal order (a repeated -s, reported) stay as they were; each one's order is read once (List.Sort with a comparison
+    /// delegate was a delegate call and two virtual calls per comparison).
+    /// </summary>
+    internal static void SortByBaseOrder(Span<Match> ms)
+    {
+        if (ms.Length < 2) return;
+        if (ms.Length > 16)
+        {
+            var list = new List<Match>(ms.ToArray());
+            list.Sort(static (a, b) => a.BaseOrder.CompareTo(b.BaseOrder));
+            list.CopyTo(ms);
+            return;
+        }
+        Span<int> order = stackalloc int[ms.Length];
+        for (int i = 0; i < ms.Length; i++) order[i] = ms[i].BaseOrder;
+        if (ms.Length <= 3)
+        {
+            SwapIfGreater(ms, order, 0, 1);
+            if (ms.Length == 3) { SwapIfGreater(ms, order, 0, 2); SwapIfGreater(ms, order, 1, 2); }
+            return;
+        }
+        for (int i = 1; i < ms.Length; i++)
+        {
+            var m = ms[i]; int o = order[i], j = i - 1;
+            for (; j >= 0 && order[j] > o; j--) { ms[j + 1] = ms[j]; order[j + 1] = order[j]; }
+            ms[j + 1] = m; order[j + 1] = o;
+        }
+    }
+
+    private static void SwapIfGreater(Span<Match> ms, Span<int> order, int i, int j)
+    {
+        if (order[i] <= order[j]) return;
+        (ms[i], ms[j]) = (ms[j], ms[i]);
+        (order[i], order[j]) = (order[j], order[i]);
+    }
+
+    private static bool HasInterface(ReadOnlySpan<Match> ms, bool input)
     {
         foreach (var m in ms) if (m is InterfaceMatch im && im.IsInput == input) return true;
         return false;
