@@ -118,4 +118,17 @@ public class ObjectSizeTests
 
     private static Nfwalk.Model.Net.IpAddress IpAddressOf(string s)
         => Nfwalk.Model.Net.IpAddress.TryParse(s, out var a) ? a : throw new ArgumentException(s);
+
+    [Fact]
+    public void A_comment_read_from_a_line_is_32_bytes()
+    {
+        var text = "-A X -m comment --comment \"a \\\"b\\\" c\" -j ACCEPT\n";
+        var file = new SourceFile("f", text);
+        var line = new SourceLine(file, 0, text.Length - 1, 1);
+        var tokens = new List<Token>();
+        Assert.True(LineLexer.Split(text.AsSpan(0, text.Length - 1), tokens, out _));
+        var word = tokens[5];
+        Assert.Equal(32, SizeOf(() => new Nfwalk.Model.Matches.CommentMatch(line, text, word, true)));
+        Assert.Equal("a \"b\" c", new Nfwalk.Model.Matches.CommentMatch(line, text, word, true).Comment);
+    }
 }

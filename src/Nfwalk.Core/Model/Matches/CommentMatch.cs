@@ -9,12 +9,13 @@ public sealed class CommentMatch : Match
 {
     // a parsed comment stays a word of its file until it is read: checking or walking a ruleset never reads one, and
     // a string per rule was 5 of the 75 MB a parse of a 10,000-service kube-proxy dump allocated. The word is kept as its
-    // file and its bytes' place there: _text is the comment itself (a string), or the SourceFile whose bytes
-    // [_offset, _offset + length) are the word as written (quotes and escapes still in it; _length is ~length for a quoted
-    // word). 40 bytes a comment (it was 56 with the line's place and the decoded comment kept as well); each read decodes
-    // the word again (explaining or printing a rule reads it once)
+    // file and the place where it starts: _text is the comment itself (a string), or the SourceFile whose bytes from
+    // _offset on begin with the word as written (quotes and escapes still in it). Where the word ends is found again when it
+    // is read, by the lexer that found it (a word's extent depends only on where it starts), so that its length is not kept:
+    // 32 bytes a comment (it was 56 with the line's place and the decoded comment kept, 40 with the length); each read
+    // decodes the word again (explaining or printing a rule reads it once)
     private readonly object _text;
-    private readonly int _offset, _length;
+    private readonly int _offset;
 
     public CommentMatch(string comment) { _text = comment; }
 
@@ -26,7 +27,7 @@ public sealed class CommentMatch : Match
     internal CommentMatch(SourceLine line, ReadOnlySpan<char> text, Token word, bool ascii)
     {
         if (!ascii || line.File is null) { _text = LineLexer.Value(text, word); return; }
-        _text = line.File; _offset = line.Offset + word.Start; _length = word.Quoted ? ~word.Length : word.Length;
+        _text = line.File; _offset = line.Offset + word.Start;
     }
 
     public string Comment
@@ -34,10 +35,14 @@ public sealed class CommentMatch : Match
         get
         {
             if (_text is string s) return s;
-            bool quoted = _length < 0;
-            int length = quoted ? ~_length : _length;
-            var raw = ((SourceFile)_text).Decode(_offset, length);
-            return quoted ? LineLexer.Value(raw, new Token(0, length, true)) : raw;
+            // the rest of the line from the word on, split as the line was: its first word is the comment
+            var file = (SourceFile)_text;
+            int nl = file.Bytes[_offset..].IndexOf((byte)'\n');
+            var rest = file.Decode(_offset, nl < 0 ? file.Bytes.Length - _offset : nl);
+            var words = new List<Token>(4);
+            if (!LineLexer.Split(rest, words, out _) || words.Count == 0 || words[0].Start != 0)
+                throw new InvalidOperationException("a comment's word is no longer where it was parsed"); // the file's bytes never change
+            return LineLexer.Value(rest, words[0]);
         }
     }
     public override string Name => "comment";
