@@ -147,6 +147,32 @@ public class JumpNameTests
     }
 
     [Fact]
+    public void Jumps_resolve_alike_in_batches_whatever_their_names()
+    {
+        // more rules than a batch of the resolution holds, mixing every kind of name and target, in both parse paths
+        string[] names = ["KUBE-SVC-AAAAAAAAAAAAAAAA", "SHORT", "caf\u00e9-chain", "A-NAME-OF-MORE-THAN-THIRTY-ONE-CHARACTERS-X", "INPUT"];
+        var sb = new StringBuilder("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n");
+        foreach (var n in names.Where(n => n != "INPUT")) sb.Append($":{n} - [0:0]\n");
+        var rng = new Random(17);
+        var expected = new List<string?>();
+        for (int i = 0; i < 300; i++)
+        {
+            int kind = rng.Next(8);
+            string target = kind < names.Length ? names[kind] : kind == 5 ? "MISSING-CHAIN" : kind == 6 ? "ACCEPT" : "LOG";
+            sb.Append($"-A FORWARD -s 10.0.{i % 256}.1/32 -j {target}\n");
+            expected.Add(kind < names.Length ? target : null); // a missing chain and a verdict or extension target: no callee
+        }
+        sb.Append("COMMIT\n");
+        foreach (bool parallel in new[] { false, true })
+        {
+            var table = SaveParser.Parse(sb.ToString(), "batches.rules", parallel: parallel).Ruleset.Tables.Single();
+            var graph = new ChainGraph(table);
+            int forward = table.Chains.ToList().FindIndex(c => c.Name == "FORWARD");
+            for (int i = 0; i < expected.Count; i++) Assert.Equal(expected[i], graph.CalleeAt(forward, i)?.Name);
+        }
+    }
+
+    [Fact]
     public void Every_target_nfwalk_models_is_known_as_a_target_name()
     {
         // a word Extensions.IsTargetName does not know is taken for a chain's name without asking the target parsers

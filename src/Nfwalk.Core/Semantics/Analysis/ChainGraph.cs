@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Nfwalk.Hosting;
 using Nfwalk.Model;
 using Nfwalk.Model.Targets;
@@ -200,7 +201,7 @@ public sealed class ChainGraph
         public readonly Rule[] Rules = new Rule[Size];
         public readonly int[] At = new int[Size];
         public readonly int[] Hashes = new int[Size];
-        public readonly System.Runtime.Intrinsics.Vector256<byte>[] Keys = new System.Runtime.Intrinsics.Vector256<byte>[Size];
+        public readonly Vector256<byte>[] Keys = new Vector256<byte>[Size];
         public int Count;
     }
 
@@ -222,12 +223,12 @@ public sealed class ChainGraph
             if (rules[k].Target is JumpTarget j && j.TryGetAsciiName(out var name))
             {
                 b.Hashes[k] = ChainNameIndex.KeyOf(name, out b.Keys[k]);
-                if (b.Keys[k] != System.Runtime.Intrinsics.Vector256<byte>.AllBitsSet) _names.PrefetchSlot(b.Hashes[k]);
+                if (b.Keys[k] != ChainNameIndex.NotPacked) _names.PrefetchSlot(b.Hashes[k]);
             }
-            else b.Keys[k] = System.Runtime.Intrinsics.Vector256<byte>.AllBitsSet;
+            else b.Keys[k] = ChainNameIndex.NotPacked;
         }
         for (int k = 0; k < n; k++)
-            if (b.Keys[k] != System.Runtime.Intrinsics.Vector256<byte>.AllBitsSet) _names.PrefetchName(b.Hashes[k]);
+            if (b.Keys[k] != ChainNameIndex.NotPacked) _names.PrefetchName(b.Hashes[k]);
         var table = Table.Name;
         for (int k = 0; k < n; k++)
         {
@@ -239,7 +240,7 @@ public sealed class ChainGraph
             var hooks = HookSet.All;
             if (t is JumpTarget j)
             {
-                callee = b.Keys[k] != System.Runtime.Intrinsics.Vector256<byte>.AllBitsSet ? _names.Find(b.Keys[k], b.Hashes[k])
+                callee = b.Keys[k] != ChainNameIndex.NotPacked ? _names.Find(b.Keys[k], b.Hashes[k])
                     : j.TryGetAsciiName(out var name) ? _names.Find(name) : _names.Find(j.Chain);
                 quiet &= callee >= 0 && !_builtin[callee];
             }

@@ -95,6 +95,9 @@ internal sealed class ChainNameIndex
         return packed == Vector256<byte>.AllBitsSet ? Find(Encoding.UTF8.GetString(ascii)) : Find(packed, h);
     }
 
+    /// <summary>What <see cref="KeyOf"/> gives for a name that is not packed (all ones: no packed name has a last byte above 31).</summary>
+    public static readonly Vector256<byte> NotPacked = Vector256<byte>.AllBitsSet;
+
     /// <summary>
     /// The hash and packed form of a name given as bytes, for a lookup in steps (<see cref="PrefetchSlot"/>,
     /// <see cref="PrefetchName"/>, <see cref="Find(Vector256{byte}, int)"/>); all ones when the name does not fit (ASCII, at
