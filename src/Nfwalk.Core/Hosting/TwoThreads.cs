@@ -64,4 +64,14 @@ public static class TwoThreads
         }
         if (Interlocked.Exchange(ref claimed, 1) != 0) task.GetAwaiter().GetResult();
     }
+
+    /// <summary>How many parts <see cref="ForEachRange"/> cuts <paramref name="count"/> items into: about <paramref name="perPart"/> each, one part below <paramref name="minCount"/> items.</summary>
+    public static int PartsOf(int count, int minCount, int perPart) => count < minCount ? 1 : Math.Max(1, count / perPart);
+
+    /// <summary>
+    /// <see cref="ForEachPart"/> over <paramref name="count"/> items cut into <paramref name="parts"/> ranges of near-equal
+    /// size: <paramref name="range"/>(k, from, to) for the items [from, to) of part k.
+    /// </summary>
+    public static void ForEachRange(int count, int parts, Action<int, int, int> range)
+        => ForEachPart(parts, k => range(k, (int)((long)count * k / parts), (int)((long)count * (k + 1) / parts)));
 }

@@ -121,4 +121,26 @@ public class TwoThreadsTests
 
         public void Dispose() { _gate.Set(); Task.WaitAll(_blocked); _gate.Dispose(); }
     }
+
+    [Theory]
+    [InlineData(0, 10_000, 2048)]
+    [InlineData(9_999, 10_000, 2048)]
+    [InlineData(10_000, 10_000, 2048)]
+    [InlineData(40_016, 10_000, 2048)]
+    [InlineData(5, 1, 2)]
+    public void Ranges_cover_every_item_once_in_part_order(int count, int minCount, int perPart)
+    {
+        int parts = TwoThreads.PartsOf(count, minCount, perPart);
+        Assert.Equal(count < minCount ? 1 : Math.Max(1, count / perPart), parts);
+        var seen = new int[count];
+        var bounds = new (int From, int To)[parts];
+        TwoThreads.ForEachRange(count, parts, (k, from, to) =>
+        {
+            bounds[k] = (from, to);
+            for (int i = from; i < to; i++) Interlocked.Increment(ref seen[i]);
+        });
+        Assert.All(seen, n => Assert.Equal(1, n));
+        for (int k = 1; k < parts; k++) Assert.Equal(bounds[k - 1].To, bounds[k].From);
+        if (parts > 0) Assert.Equal((0, count), (bounds[0].From, bounds[^1].To));
+    }
 }

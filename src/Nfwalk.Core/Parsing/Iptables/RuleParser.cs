@@ -347,13 +347,7 @@ internal sealed class RuleParser
     internal static void SortByBaseOrder(Span<Match> ms)
     {
         if (ms.Length < 2) return;
-        if (ms.Length > 16)
-        {
-            var list = new List<Match>(ms.ToArray());
-            list.Sort(static (a, b) => a.BaseOrder.CompareTo(b.BaseOrder));
-            list.CopyTo(ms);
-            return;
-        }
+        if (ms.Length > 16) { ms.Sort(static (a, b) => a.BaseOrder.CompareTo(b.BaseOrder)); return; } // List.Sort's own sort
         Span<int> order = stackalloc int[ms.Length];
         for (int i = 0; i < ms.Length; i++) order[i] = ms[i].BaseOrder;
         if (ms.Length <= 3)

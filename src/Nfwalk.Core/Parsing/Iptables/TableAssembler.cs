@@ -20,19 +20,10 @@ internal static class TableAssembler
         // the declared chains, in declaration order; a large table's in parts on two threads (making 40,000 chains from
         // drafts spread over the parse's memory is mostly waiting for it), each part with its messages, kept in line order
         var declared = new Chain[d.Declarations.Count];
-        if (declared.Length >= TwoThreadChains)
-        {
-            int parts = declared.Length / ChainsPerPart;
-            var errors = new List<Diagnostic>?[parts];
-            TwoThreads.ForEachPart(parts, k => Declared(d, name, inference, declared, (int)((long)declared.Length * k / parts), (int)((long)declared.Length * (k + 1) / parts), ref errors[k]));
-            foreach (var part in errors) if (part is not null) foreach (var e in part) diags.Add(e);
-        }
-        else
-        {
-            List<Diagnostic>? errors = null;
-            Declared(d, name, inference, declared, 0, declared.Length, ref errors);
-            if (errors is not null) foreach (var e in errors) diags.Add(e);
-        }
+        int parts = TwoThreads.PartsOf(declared.Length, TwoThreadChains, ChainsPerPart);
+        var errors = new List<Diagnostic>?[parts];
+        TwoThreads.ForEachRange(declared.Length, parts, (k, from, to) => Declared(d, name, inference, declared, from, to, ref errors[k]));
+        foreach (var part in errors) if (part is not null) foreach (var e in part) diags.Add(e);
         chains.AddRange(declared);
         foreach (var c in d.RuledBeforeDeclared)
         {

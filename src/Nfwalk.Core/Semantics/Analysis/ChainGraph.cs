@@ -54,12 +54,7 @@ public sealed class ChainGraph
                 builtinAt[ci] = c.IsBuiltin;
             }
         }
-        if (total >= TwoThreadChains)
-        {
-            int cut = total / ChainsPerPart;
-            TwoThreads.ForEachPart(cut, k => Read((int)((long)total * k / cut), (int)((long)total * (k + 1) / cut)));
-        }
-        else Read(0, total);
+        TwoThreads.ForEachRange(total, TwoThreads.PartsOf(total, TwoThreadChains, ChainsPerPart), (_, from, to) => Read(from, to));
         _names.Build();
         int count = _names.Count, ruleCount = 0;
         // arrays made once at their size (a name occurring twice, which leaves fewer nodes than chains, is rare)
